@@ -1,0 +1,341 @@
+"""``AsyncClient``: the one place that talks to httpx.
+
+The send path is layered like httpx's own client: ``request`` (guard the URL) → ``_send_with_retries`` (rate-limit
+wait, retry decisions from ``_protocol.retry``) → ``_send_once`` (one HTTP exchange, parsed by
+``_protocol.responses``). Resources, paginators and the export all go through ``request``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+import anyio
+import httpx
+
+from ._protocol.headers import DEFAULT_API_VERSION, check_token, default_headers
+from ._protocol.ratelimit import RateLimit
+from ._protocol.regions import BaseURL, resolve_base_url
+from ._protocol.responses import decipher
+from ._protocol.retry import RetryPolicy, is_repeatable
+from .errors import AuthenticationRequired, InvalidResponse, OutcomeUnknown, TransportError
+
+if TYPE_CHECKING:
+    from .export import Exporter
+    from .resources.admins import Admins
+    from .resources.companies import Companies
+    from .resources.contacts import Contacts
+    from .resources.messages import Messages
+
+__all__ = ["AsyncClient", "ClientStats"]
+
+logger = logging.getLogger("intercomkit")
+
+TOKEN_ENV = "INTERCOM_ACCESS_TOKEN"
+
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
+
+
+@dataclass
+class ClientStats:
+    """Counters for this client's lifetime (the export reports them)."""
+
+    requests: int = 0
+    retries: int = 0
+    rate_limited: int = 0
+
+
+def _missing_token_message() -> str:
+    return (
+        "no Intercom access token found. Connect with one of: "
+        "AsyncClient(token=...); ik.connect(token=...) or the Connect widget ik.notebook.connect() in a notebook; "
+        f"the {TOKEN_ENV} environment variable; a saved profile (AsyncClient(profile='name')); "
+        "or try the offline sandbox: intercomkit.sandbox.Sandbox().client()"
+    )
+
+
+class AsyncClient:
+    """An async Intercom client.
+
+    ``token`` defaults to the session's connection (``ik.connect``), then ``INTERCOM_ACCESS_TOKEN`` (read now, not at
+    import), then the saved ``profile``. ``region`` is ``"us"``, ``"eu"`` or ``"au"``; ``base_url`` overrides it
+    (a served sandbox, a proxy). ``transport`` is any ``httpx.AsyncBaseTransport`` (tests, the in-process sandbox).
+    ``clock``, ``sleep`` and ``rng`` are injectable so tests never really wait.
+    """
+
+    def __init__(
+        self,
+        token: str | None = None,
+        *,
+        region: str | None = None,
+        base_url: str | None = None,
+        profile: str | None = None,
+        version: str = DEFAULT_API_VERSION,
+        timeout: float | httpx.Timeout = 30.0,
+        max_retries: int = 5,
+        retry_policy: RetryPolicy | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        max_connections: int = 100,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], Awaitable[Any]] = anyio.sleep,
+        rng: random.Random | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> None:
+        resolved_region, resolved_base = region, base_url
+        if token is None:
+            token, stored_region, stored_base = _resolve_credentials(
+                profile, os.environ if env is None else env
+            )
+            if region is None and base_url is None:
+                resolved_region, resolved_base = stored_region, stored_base
+        self._token = check_token(token)
+        self._base: BaseURL = resolve_base_url(resolved_region, resolved_base)
+        self._headers = default_headers(self._token, version)
+        self.version = self._headers["Intercom-Version"]
+        if not isinstance(max_retries, int) or max_retries < 0:
+            raise ValueError("max_retries must be a non-negative integer")
+        self.retry_policy = retry_policy or RetryPolicy(max_retries=max_retries)
+        self._clock = clock
+        self._sleep = sleep
+        self._rng = rng or random.Random()
+        self.rate_limit: RateLimit | None = None
+        self.stats = ClientStats()
+        timeout = (
+            timeout
+            if isinstance(timeout, httpx.Timeout)
+            else httpx.Timeout(timeout, connect=min(timeout, 10.0))
+        )
+        self._http = httpx.AsyncClient(
+            transport=transport,
+            timeout=timeout,
+            follow_redirects=False,  # a redirect must never carry the token to another host
+            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
+            trust_env=False,
+        )
+
+    # -- configuration -------------------------------------------------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        return str(self._base)
+
+    @property
+    def base(self) -> BaseURL:
+        return self._base
+
+    def now(self) -> float:
+        return self._clock()
+
+    async def sleep(self, seconds: float) -> None:
+        await self._sleep(seconds)
+
+    def __repr__(self) -> str:
+        return f"<AsyncClient base_url={self.base_url!r} version={self.version!r}>"
+
+    def __reduce__(self) -> Any:
+        raise TypeError("AsyncClient holds a live connection pool and a secret token; it cannot be pickled")
+
+    def _secrets(self) -> tuple[str, ...]:
+        return (self._token,)
+
+    # -- lifecycle -----------------------------------------------------------------------------------------------
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def __aenter__(self) -> AsyncClient:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    # -- requests ------------------------------------------------------------------------------------------------
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        repeatable: bool | None = None,
+    ) -> dict[str, Any]:
+        """Call any endpoint: ``await client.request("GET", "/tags")`` → the JSON object Intercom answered.
+
+        ``path`` must be a path on the configured host (absolute URLs and ``//host`` are refused). Errors come back
+        as the named exceptions of ``intercomkit.errors``. ``repeatable`` overrides the retry safety rule (by
+        default GET/PUT/DELETE and read-only POSTs such as searches are retried; creating POSTs are not).
+        """
+        if not isinstance(method, str) or not method.isalpha():
+            raise ValueError(f"method must be an HTTP verb such as 'GET', got {method!r}")
+        method = method.upper()
+        url = self._base.join(path)
+        if repeatable is None:
+            repeatable = is_repeatable(method, path)
+        return await self._send_with_retries(method, url, path, _clean_params(params), json, repeatable)
+
+    async def _send_with_retries(
+        self,
+        method: str,
+        url: str,
+        path: str,
+        params: dict[str, Any] | None,
+        json: Any,
+        repeatable: bool,
+    ) -> dict[str, Any]:
+        policy = self.retry_policy
+        failures = 0
+        rate_waits = 0
+        while True:
+            await self._wait_for_window()
+            try:
+                return await self._send_once(method, url, path, params, json)
+            except httpx.TransportError as exc:
+                failures += 1
+                sent = not isinstance(exc, _NOT_SENT)
+                wait = policy.after_transport_error(
+                    sent=sent, repeatable=repeatable, attempt=failures, rng=self._rng
+                )
+                if wait is None:
+                    raise _transport_error(method, path, exc, sent=sent, repeatable=repeatable) from exc
+                logger.info("%s %s: %s, retrying in %.2fs", method, path, type(exc).__name__, wait)
+            except InvalidResponse as exc:
+                # A 2xx whose body broke in transit: safe to ask again only if asking again changes nothing.
+                failures += 1
+                if not repeatable or failures > policy.max_retries or exc.status is None or exc.status >= 300:
+                    raise
+                wait = policy.backoff(failures, self._rng)
+                logger.info("%s %s: unreadable body, retrying in %.2fs", method, path, wait)
+            except _Retryable as retry:
+                error = retry.error
+                if error.status == 429:
+                    rate_waits += 1
+                    self.stats.rate_limited += 1
+                    attempt = rate_waits
+                else:
+                    failures += 1
+                    attempt = failures
+                wait = policy.after_status(
+                    error.status,
+                    repeatable=repeatable,
+                    attempt=attempt,
+                    rate_limit=self.rate_limit,
+                    now=self._clock(),
+                    rng=self._rng,
+                )
+                if wait is None:
+                    raise error from None
+                logger.info("%s %s: HTTP %s, retrying in %.2fs", method, path, error.status, wait)
+            self.stats.retries += 1
+            await self._sleep(wait)
+
+    async def _wait_for_window(self) -> None:
+        limit = self.rate_limit
+        if limit is not None and limit.exhausted(self._clock()):
+            wait = limit.seconds_until_reset(self._clock())
+            if wait > 0:
+                logger.debug("rate limit exhausted, waiting %.2fs for the window to reset", wait)
+                await self._sleep(wait + self._rng.uniform(0.0, 0.25))
+
+    async def _send_once(
+        self, method: str, url: str, path: str, params: dict[str, Any] | None, json: Any
+    ) -> dict[str, Any]:
+        self.stats.requests += 1
+        started = time.perf_counter()
+        response = await self._http.request(method, url, params=params, json=json, headers=self._headers)
+        limit = RateLimit.from_headers(response.headers)
+        if limit is not None:
+            self.rate_limit = limit
+        logger.debug(
+            "%s %s -> %s (%.0f ms)", method, path, response.status_code, (time.perf_counter() - started) * 1e3
+        )
+        try:
+            return decipher(response.status_code, response.headers, response.content, secrets=self._secrets())
+        except Exception as exc:
+            status = getattr(exc, "status", None)
+            if status == 429 or (status is not None and status >= 500):
+                raise _Retryable(exc) from None
+            raise
+
+    # -- endpoints every workspace has ----------------------------------------------------------------------------
+
+    async def me(self) -> dict[str, Any]:
+        """The admin behind the token and its workspace (``app``): ``GET /me``."""
+        return await self.request("GET", "/me")
+
+    @cached_property
+    def contacts(self) -> Contacts:
+        from .resources.contacts import Contacts
+
+        return Contacts(self)
+
+    @cached_property
+    def companies(self) -> Companies:
+        from .resources.companies import Companies
+
+        return Companies(self)
+
+    @cached_property
+    def admins(self) -> Admins:
+        from .resources.admins import Admins
+
+        return Admins(self)
+
+    @cached_property
+    def messages(self) -> Messages:
+        from .resources.messages import Messages
+
+        return Messages(self)
+
+    @cached_property
+    def export(self) -> Exporter:
+        from .export import Exporter
+
+        return Exporter(self)
+
+
+class _Retryable(Exception):
+    """Carries a 429/5xx error from the single-send layer up to the retry loop."""
+
+    def __init__(self, error: Any) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def _clean_params(params: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    if params is None:
+        return None
+    return {k: v for k, v in params.items() if v is not None}
+
+
+def _transport_error(
+    method: str, path: str, exc: Exception, *, sent: bool, repeatable: bool
+) -> TransportError:
+    reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    if sent and not repeatable:
+        return OutcomeUnknown(
+            f"{method} {path} failed after it may have reached Intercom ({reason}); it was not retried because "
+            "repeating it could act twice. Check whether it took effect before sending it again."
+        )
+    return TransportError(f"{method} {path} failed: {reason}")
+
+
+def _resolve_credentials(profile: str | None, env: Mapping[str, str]) -> tuple[str, str | None, str | None]:
+    """Token, region and base URL from the session, the environment or a saved profile."""
+    try:
+        from ._credentials import resolve_token
+    except ImportError:  # pragma: no cover - the credentials module ships with the package
+        resolve_token = None
+    if resolve_token is not None:
+        resolved = resolve_token(profile=profile, env=env)
+        return resolved.token, getattr(resolved, "region", None), getattr(resolved, "base_url", None)
+    token = env.get(TOKEN_ENV)
+    if not token:
+        raise AuthenticationRequired(_missing_token_message())
+    return token, None, None

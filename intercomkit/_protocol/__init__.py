@@ -1,0 +1,1 @@
+"""Pure protocol rules: no I/O, no clock reads. Everything here takes `now` (and randomness) as arguments."""

@@ -1,0 +1,243 @@
+"""Where the next page is, for each of Intercom's pagination styles, and a guard against walks that loop.
+
+A style knows only how to ask for the first page and how to find the next request in a response body
+(openai-python's ``BasePage`` habit); one generic loop in ``_pagination.py`` does the I/O.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field, replace
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from ..errors import PageLimitReached, PaginationError
+from .regions import BaseURL
+
+__all__ = [
+    "COMPANIES_LIST_CAP",
+    "MAX_PER_PAGE",
+    "CursorList",
+    "PageNumber",
+    "PageRequest",
+    "Scroll",
+    "Search",
+    "Style",
+    "WalkGuard",
+    "check_per_page",
+]
+
+MAX_PER_PAGE = 150
+COMPANIES_LIST_CAP = 10_000
+
+
+def check_per_page(per_page: object, maximum: int = MAX_PER_PAGE) -> int:
+    if isinstance(per_page, bool) or not isinstance(per_page, int) or not 1 <= per_page <= maximum:
+        raise ValueError(f"per_page must be an integer from 1 to {maximum}, got {per_page!r}")
+    return per_page
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    method: str
+    path: str
+    params: dict[str, Any] | None = None
+    json: dict[str, Any] | None = None
+
+
+def _items(body: dict[str, Any], key: str) -> list[Any]:
+    items = body.get(key)
+    if items is None:
+        return []
+    if not isinstance(items, list):
+        raise PaginationError(f"expected a list under {key!r}, got {type(items).__name__}")
+    return items
+
+
+class Style:
+    """Base of the pagination styles."""
+
+    items_key = "data"
+
+    def first(self) -> PageRequest:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def next(self, request: PageRequest, body: dict[str, Any]) -> PageRequest | None:  # pragma: no cover
+        raise NotImplementedError
+
+    def items(self, body: dict[str, Any]) -> list[Any]:
+        return _items(body, self.items_key)
+
+
+def _next_cursor(body: dict[str, Any], base: BaseURL | None) -> str | None:
+    pages = body.get("pages")
+    if not isinstance(pages, dict):
+        return None
+    nxt = pages.get("next")
+    if isinstance(nxt, dict):
+        cursor = nxt.get("starting_after")
+        return cursor if isinstance(cursor, str) and cursor else None
+    if isinstance(nxt, str) and nxt:
+        # Older API versions answer with a full link; it must stay on our host like any other request.
+        if base is not None:
+            base.check_link(nxt)
+        query = dict(parse_qsl(urlsplit(nxt).query))
+        cursor = query.get("starting_after")
+        return cursor or None
+    return None
+
+
+@dataclass(frozen=True)
+class CursorList(Style):
+    """``GET /contacts`` and friends: ``?per_page=&starting_after=``."""
+
+    path: str
+    per_page: int = MAX_PER_PAGE
+    params: dict[str, Any] = field(default_factory=dict)
+    base: BaseURL | None = None
+    items_key: str = "data"
+
+    def first(self) -> PageRequest:
+        return PageRequest("GET", self.path, params={**self.params, "per_page": self.per_page})
+
+    def next(self, request: PageRequest, body: dict[str, Any]) -> PageRequest | None:
+        cursor = _next_cursor(body, self.base)
+        if cursor is None:
+            return None
+        return replace(request, params={**(request.params or {}), "starting_after": cursor})
+
+
+@dataclass(frozen=True)
+class Search(Style):
+    """``POST /contacts/search``: the cursor travels in the body's ``pagination``."""
+
+    path: str
+    query: dict[str, Any]
+    per_page: int = MAX_PER_PAGE
+    sort: dict[str, Any] | None = None
+    base: BaseURL | None = None
+    starting_after: str | None = None
+
+    def _body(self, cursor: str | None) -> dict[str, Any]:
+        pagination: dict[str, Any] = {"per_page": self.per_page}
+        if cursor:
+            pagination["starting_after"] = cursor
+        body: dict[str, Any] = {"query": self.query, "pagination": pagination}
+        if self.sort:
+            body["sort"] = self.sort
+        return body
+
+    def first(self) -> PageRequest:
+        return PageRequest("POST", self.path, json=self._body(self.starting_after))
+
+    def next(self, request: PageRequest, body: dict[str, Any]) -> PageRequest | None:
+        cursor = _next_cursor(body, self.base)
+        if cursor is None:
+            return None
+        return replace(request, json=self._body(cursor))
+
+
+@dataclass(frozen=True)
+class PageNumber(Style):
+    """``POST /companies/list?page=&per_page=``; Intercom refuses pages past ``cap`` items."""
+
+    path: str
+    per_page: int = 60
+    method: str = "POST"
+    cap: int = COMPANIES_LIST_CAP
+    start_page: int = 1
+
+    def first(self) -> PageRequest:
+        return PageRequest(
+            self.method, self.path, params={"page": self.start_page, "per_page": self.per_page}
+        )
+
+    def next(self, request: PageRequest, body: dict[str, Any]) -> PageRequest | None:
+        pages = body.get("pages") if isinstance(body.get("pages"), dict) else {}
+        page = (request.params or {}).get("page", 1)
+        total_pages = pages.get("total_pages")
+        if not self.items(body):
+            return None
+        if isinstance(total_pages, int) and not isinstance(total_pages, bool):
+            if page >= total_pages:
+                return None
+        elif not pages.get("next"):
+            return None
+        if (page + 1) * self.per_page > self.cap:
+            total = body.get("total_count")
+            raise PageLimitReached(
+                f"Intercom's {self.path} stops at {self.cap:,} items"
+                + (f" and this workspace has {total:,}" if isinstance(total, int) else "")
+                + ": use client.companies.scroll() (or client.companies.frame(), which picks it) to get them all"
+            )
+        return replace(request, params={**(request.params or {}), "page": page + 1})
+
+
+@dataclass(frozen=True)
+class Scroll(Style):
+    """``GET /companies/scroll``: the same ``scroll_param`` comes back on every page; an empty page ends it."""
+
+    path: str = "/companies/scroll"
+
+    def first(self) -> PageRequest:
+        return PageRequest("GET", self.path, params={})
+
+    def next(self, request: PageRequest, body: dict[str, Any]) -> PageRequest | None:
+        if not self.items(body):
+            return None
+        param = body.get("scroll_param")
+        if not isinstance(param, str) or not param:
+            raise PaginationError("scroll response has data but no scroll_param to continue with")
+        return replace(request, params={"scroll_param": param})
+
+
+@dataclass
+class WalkGuard:
+    """Stops walks that would never end: a page seen before, a cursor that repeats, or a count far past the total.
+
+    Keeps a digest per page, not per item, so memory stays small on million-row walks.
+    """
+
+    slack: int = 0
+    _pages: set[bytes] = field(default_factory=set)
+    _cursors: set[str] = field(default_factory=set)
+    seen: int = 0
+    total: int | None = None
+
+    def observe(self, items: list[Any], body: dict[str, Any], next_request: PageRequest | None) -> None:
+        total = body.get("total_count")
+        if isinstance(total, int) and not isinstance(total, bool) and total >= 0:
+            self.total = total if self.total is None else max(self.total, total)
+        self.seen += len(items)
+        ids = [str(item.get("id")) if isinstance(item, dict) else repr(item) for item in items]
+        if ids:
+            digest = hashlib.blake2b("\x1f".join(ids).encode(), digest_size=16).digest()
+            if digest in self._pages:
+                raise PaginationError(
+                    f"the same page of {len(ids)} items came back twice (first id {ids[0]!r}): stopping instead "
+                    "of looping forever"
+                )
+            self._pages.add(digest)
+        if self.total is not None and self.seen > self.total + max(self.slack, self.total // 10 + 150):
+            raise PaginationError(
+                f"walked {self.seen:,} items but Intercom reports {self.total:,}: stopping a runaway walk"
+            )
+        if next_request is not None:
+            cursor = _cursor_of(next_request)
+            if cursor is not None:
+                if cursor in self._cursors and not cursor.startswith("scroll:"):
+                    raise PaginationError(f"the pagination cursor {cursor[:40]!r} repeated: stopping a loop")
+                self._cursors.add(cursor)
+
+
+def _cursor_of(request: PageRequest) -> str | None:
+    if request.params and "starting_after" in request.params:
+        return str(request.params["starting_after"])
+    if request.params and "page" in request.params:
+        return f"page:{request.params['page']}"
+    if request.params and "scroll_param" in request.params:
+        return "scroll:"  # legitimately the same on every page; the page digests guard scrolls
+    if request.json and isinstance(request.json.get("pagination"), dict):
+        cursor = request.json["pagination"].get("starting_after")
+        return str(cursor) if cursor else None
+    return None
