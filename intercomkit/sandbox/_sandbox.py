@@ -1,0 +1,248 @@
+"""The Sandbox: a fake Intercom workspace served as an ASGI app."""
+
+from __future__ import annotations
+
+import copy
+import hmac
+import inspect
+import logging
+import random
+import threading
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import anyio
+
+from . import _routes_admins, _routes_companies, _routes_contacts
+from ._app import Router, SandboxApp, call_handler
+from ._data import Workspace
+from ._errors import SandboxAPIError, error_body, proxy_html
+from ._faults import FaultInjector, Faults
+from ._http import Request, Response, json_response
+from ._limits import FixedWindowLimiter, RateLimitConfig
+from ._oauth import install_oauth
+from ._search_exec import SearchCache
+from ._store import Store
+from ._transport import SandboxTransport
+
+__all__ = ["BASE_URL", "Sandbox"]
+
+BASE_URL = "https://sandbox.intercomkit.invalid"
+REQUEST_LOG_SIZE = 100_000
+logger = logging.getLogger("intercomkit.sandbox")
+
+
+class Sandbox:
+    """A deterministic fake Intercom workspace.
+
+    >>> sb = Sandbox(contacts=100, companies=10, seed=0)
+    >>> len(sb.contact_ids())
+    100
+
+    Data is generated lazily from ``seed``: a million contacts cost three compact columns, not a million dicts.
+    ``clock`` (unix seconds) drives created/updated times of new records, rate-limit windows and scroll expiry;
+    ``sleep`` (async) is awaited with ``latency`` seconds on every request.
+    """
+
+    def __init__(
+        self,
+        contacts: int = 1000,
+        companies: int = 100,
+        seed: int = 0,
+        latency: float = 0.0,
+        rate_limit: RateLimitConfig | int | None = None,
+        faults: Faults | None = None,
+        token: str = "sandbox",
+        clock: Callable[[], float] | None = None,
+        sleep: Callable[[float], Awaitable[Any]] | None = None,
+        admins: int = 3,
+    ) -> None:
+        if contacts < 0 or companies < 0:
+            raise ValueError("contacts and companies must be >= 0")
+        if not token:
+            raise ValueError("token must be a non-empty string")
+        self.seed = seed
+        self.latency = latency
+        self.rate_limit = RateLimitConfig.coerce(rate_limit)
+        self.faults = faults
+        self.token = token
+        # Every bearer token the sandbox accepts: the one it was built with, plus those issued through OAuth.
+        self.tokens: set[str] = {token}
+        self._public: set[tuple[str, str]] = set()
+        self.base_url = BASE_URL
+        self._clock = clock or time.time
+        self._sleep = sleep or anyio.sleep
+        self._lock = threading.RLock()
+        self._rng = random.Random(f"sandbox:{seed}")
+        self._store = Store(Workspace(seed, admins), contacts, companies, self._clock)
+        self._search_cache = SearchCache()
+        self._limiter = FixedWindowLimiter(self.rate_limit)
+        self._faults = FaultInjector(faults)
+        self._scroll: _routes_companies.Scroll | None = None
+        self._router = Router()
+        for module in (_routes_admins, _routes_contacts, _routes_companies):
+            module.register(self._router)
+        self.app = SandboxApp(self)
+        self.request_log: deque[tuple[str, str, int]] = deque(maxlen=REQUEST_LOG_SIZE)
+        self.request_count = 0
+        self.on_change: list[Callable[[str, dict], Any]] = []
+        self.hook_errors: list[BaseException] = []
+        self.webhook: Any = None
+        install_oauth(self)
+
+    def __repr__(self) -> str:
+        # never the token
+        return (
+            f"Sandbox(contacts={self._store.live_contacts}, companies={len(self._store.live_company_indices())}, "
+            f"seed={self.seed})"
+        )
+
+    # -- ASGI / clients -------------------------------------------------------------------------------------
+    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
+        await self.app(scope, receive, send)
+
+    def transport(self) -> SandboxTransport:
+        return SandboxTransport(self.app)
+
+    def client(self, **kw: Any) -> Any:
+        from intercomkit import AsyncClient  # lazy: the client must never be needed to import the sandbox
+
+        return AsyncClient(token=self.token, base_url=self.base_url, transport=self.transport(), **kw)
+
+    def add_route(
+        self, method: str, pattern: str, handler: Callable[[Request], Any], *, public: bool = False
+    ) -> None:
+        """Add an endpoint, e.g. ``add_route("POST", "/oauth/token", handler)``; handler(request) -> Response.
+
+        The request is a ``intercomkit.sandbox.Request``; build responses with ``json_response``. Raise
+        ``SandboxAPIError(status, code, message)`` for an ``error.list`` answer. ``public`` routes need no bearer
+        token (a browser opening the OAuth authorize page carries none).
+        """
+        self._router.add(method, pattern, handler)
+        if public:
+            self._public.add((method.upper(), pattern))
+
+    def set_webhook(self, url: str, secret: str) -> Any:
+        """Deliver signed notifications of company/contact created/updated to ``url``, like an Intercom app.
+
+        Returns the ``WebhookDelivery`` (``.wait()`` blocks until queued notifications are sent).
+        """
+        from ._webhooks import WebhookDelivery
+
+        if self.webhook is not None:
+            self.on_change.remove(self.webhook)
+            self.webhook.close()
+        self.webhook = WebhookDelivery(url, secret, self._store.ws.app_id, clock=self._clock)
+        self.on_change.append(self.webhook)
+        return self.webhook
+
+    # -- inspection -----------------------------------------------------------------------------------------
+    def contact_ids(self) -> list[str]:
+        """Ids of all contacts that are not deleted (archived ones included)."""
+        with self._lock:
+            store = self._store
+            return [store.ws.contact_id(store.created[i], i) for i in store.live_indices()]
+
+    def company_ids(self) -> list[str]:
+        with self._lock:
+            store = self._store
+            return [store.company_record(j)["id"] for j in store.live_company_indices()]
+
+    def get_contact(self, contact_id: str) -> dict | None:
+        with self._lock:
+            idx = self._store.contact_index(contact_id)
+            if idx is None:
+                return None
+            return copy.deepcopy(self._store.render_contact(self._store.contact_record(idx)))
+
+    def get_company(self, company_id: str) -> dict | None:
+        with self._lock:
+            j = self._store.company_index(company_id)
+            return None if j is None else copy.deepcopy(self._store.company_record(j))
+
+    @property
+    def messages(self) -> list[dict]:
+        return self._store.messages
+
+    @property
+    def admin_ids(self) -> list[str]:
+        return list(self._store.ws.admin_ids)
+
+    # -- request pipeline -----------------------------------------------------------------------------------
+    def _authorized(self, request: Request) -> bool:
+        if self._public and (request.method, request.path) in self._public:
+            return True
+        scheme, _, value = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer":
+            return False
+        presented = value.strip().encode()
+        return any(hmac.compare_digest(presented, token.encode()) for token in list(self.tokens))
+
+    async def _handle(self, request: Request) -> Response:
+        self.request_count += 1
+        response = await self._respond(request)
+        self.request_log.append(
+            (request.method, request.path, 0 if response.fault == "drop" else response.status)
+        )
+        return response
+
+    async def _respond(self, request: Request) -> Response:
+        if not self._authorized(request):
+            return json_response(error_body("unauthorized", "Access Token Invalid"), 401)
+        with self._lock:
+            allowed, limit_headers = self._limiter.hit(self._clock())
+            fault = self._faults.draw() if allowed else None
+        if self.latency:
+            await self._sleep(self.latency)
+        if not allowed or fault == "429burst":
+            return json_response(
+                error_body(
+                    "rate_limit_exceeded", "You have exceeded the rate limit. Please try again later."
+                ),
+                429,
+                limit_headers,
+            )
+        if fault == "500":
+            body = error_body("server_error", "Request failed due to an internal network error.")
+            return json_response(body, 500, limit_headers)
+        if fault in ("502", "503"):
+            status = int(fault)
+            return Response(status, proxy_html(status), {"content-type": "text/html", **limit_headers})
+        if fault == "drop" and self.faults is not None and not self.faults.drop_after_effect:
+            return Response(200, b'{"type":"', dict(limit_headers), fault="drop")
+        response = await self._dispatch(request)
+        response.headers.update(limit_headers)
+        if fault == "drop":
+            response.fault = "drop"
+        elif fault == "truncate" and response.status == 200:
+            response.body = response.body[: len(response.body) // 2]
+        return response
+
+    async def _dispatch(self, request: Request) -> Response:
+        try:
+            handler, params = self._router.resolve(request.method, request.path)
+            request.path_params = params
+            response = await call_handler(handler, request, self._lock)
+        except SandboxAPIError as exc:
+            response = json_response(exc.body(), exc.status)
+        except Exception:
+            logger.exception("sandbox handler failed for %s %s", request.method, request.path)
+            response = json_response(error_body("server_error", "Sandbox internal error"), 500)
+        finally:
+            with self._lock:
+                events, self._store.events = self._store.events, []
+        await self._emit(events)
+        return response
+
+    async def _emit(self, events: list[tuple[str, dict]]) -> None:
+        for topic, item in events:
+            for hook in list(self.on_change):
+                try:
+                    result = hook(topic, item)
+                    if inspect.isawaitable(result):
+                        await result
+                except Exception as exc:  # a broken hook must not break the API call that triggered it
+                    logger.exception("sandbox on_change hook failed for %s", topic)
+                    self.hook_errors.append(exc)

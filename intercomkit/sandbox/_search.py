@@ -1,0 +1,256 @@
+"""Contact search: validation of Intercom's query language and a pure evaluator over contact dicts.
+
+The rules follow the 2.16 reference: at most 2 levels of AND/OR nesting, at most 15 filters a group, date fields
+take only ``=``, ``<`` and ``>`` and are compared by whole UTC day, ``~ !~ ^ $`` are for strings, ``>= <=`` for
+integers, ``IN``/``NIN`` need a list, ``tag_id`` takes only ``=``/``!=``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._errors import SandboxAPIError
+
+__all__ = ["FIELD_TYPES", "field_value", "matches", "validate_query"]
+
+DAY = 86_400
+MAX_FILTERS_PER_GROUP = 15
+MAX_NESTING = 2
+
+_STRING = [
+    "id",
+    "role",
+    "name",
+    "avatar",
+    "owner_id",
+    "email",
+    "email_domain",
+    "phone",
+    "formatted_phone",
+    "external_id",
+    "language_override",
+    "browser",
+    "browser_language",
+    "os",
+    "location.country",
+    "location.region",
+    "location.city",
+    "ios_app_version",
+    "ios_device",
+    "ios_app_device",
+    "ios_os_version",
+    "ios_app_name",
+    "ios_sdk_version",
+    "android_app_version",
+    "android_device",
+    "android_app_name",
+    "android_sdk_version",
+    "segment_id",
+]
+_DATE = [
+    "created_at",
+    "signed_up_at",
+    "updated_at",
+    "last_seen_at",
+    "last_contacted_at",
+    "last_replied_at",
+    "last_email_opened_at",
+    "last_email_clicked_at",
+    "ios_last_seen_at",
+    "android_last_seen_at",
+]
+_BOOLEAN = ["unsubscribed_from_emails", "marked_email_as_spam", "has_hard_bounced"]
+
+FIELD_TYPES: dict[str, str] = {
+    **dict.fromkeys(_STRING, "string"),
+    **dict.fromkeys(_DATE, "date"),
+    **dict.fromkeys(_BOOLEAN, "boolean"),
+    "tag_id": "tag",
+}
+
+_OPERATORS = {"=", "!=", "IN", "NIN", "<", "<=", ">", ">=", "~", "!~", "^", "$"}
+_ALLOWED = {
+    "string": {"=", "!=", "IN", "NIN", "~", "!~", "^", "$"},
+    "date": {"=", "<", ">"},
+    "boolean": {"=", "!="},
+    "tag": {"=", "!="},
+    # custom attributes are typed by the value the query carries
+    "custom": _OPERATORS,
+}
+
+
+def _invalid(message: str) -> SandboxAPIError:
+    return SandboxAPIError(400, "query_invalid", message)
+
+
+def validate_query(query: Any, *, depth: int = 0) -> None:
+    """Raise a 400 ``query_invalid`` SandboxAPIError for anything Intercom's search would refuse."""
+    if not isinstance(query, dict):
+        raise _invalid("query must be an object")
+    op = query.get("operator")
+    if op in ("AND", "OR"):
+        if depth >= MAX_NESTING:
+            raise _invalid(f"Queries can nest at most {MAX_NESTING} levels of AND/OR")
+        value = query.get("value")
+        if not isinstance(value, list) or not value:
+            raise _invalid(f"{op} needs a non-empty list of filters as its value")
+        if len(value) > MAX_FILTERS_PER_GROUP:
+            raise _invalid(
+                f"An {op} group can hold at most {MAX_FILTERS_PER_GROUP} filters, got {len(value)}"
+            )
+        for sub in value:
+            validate_query(sub, depth=depth + 1)
+        return
+    _validate_filter(query)
+
+
+def _field_type(field: Any) -> str:
+    if not isinstance(field, str) or not field:
+        raise _invalid("Each filter needs a field")
+    if field.startswith("custom_attributes.") and len(field) > len("custom_attributes."):
+        return "custom"
+    kind = FIELD_TYPES.get(field)
+    if kind is None:
+        raise _invalid(f"'{field}' is not a searchable contact field")
+    return kind
+
+
+def _validate_filter(f: dict) -> None:
+    unknown = set(f) - {"field", "operator", "value"}
+    if unknown:
+        raise _invalid(f"Unexpected keys in filter: {', '.join(sorted(unknown))}")
+    field, op = f.get("field"), f.get("operator")
+    kind = _field_type(field)
+    if op not in _OPERATORS:
+        raise _invalid(
+            f"Operator {op!r} is not one of {', '.join(sorted(_OPERATORS))} (or AND/OR for groups)"
+        )
+    if op not in _ALLOWED[kind]:
+        raise _invalid(f"Operator '{op}' is not supported on {kind} field '{field}'")
+    if "value" not in f:
+        raise _invalid(f"Filter on '{field}' has no value")
+    value = f["value"]
+    if op in ("IN", "NIN"):
+        if not isinstance(value, list):
+            raise _invalid(f"Operator '{op}' needs a list value for '{field}'")
+        for v in value:
+            _check_scalar(kind, field, op, v)
+        return
+    if isinstance(value, list):
+        raise _invalid(f"Operator '{op}' does not take a list (field '{field}')")
+    if value is None:
+        if op not in ("=", "!="):
+            raise _invalid(f"null can only be compared with = or != (field '{field}')")
+        return
+    _check_scalar(kind, field, op, value)
+
+
+def _check_scalar(kind: str, field: str, op: str, v: Any) -> None:
+    if op in ("~", "!~", "^", "$") and not isinstance(v, str):
+        raise _invalid(f"Operator '{op}' needs a string value (field '{field}')")
+    if op in ("<", ">", "<=", ">=") and (isinstance(v, bool) or not isinstance(v, int | float)):
+        raise _invalid(f"Operator '{op}' needs a number value (field '{field}')")
+    if kind in ("string", "tag") and not isinstance(v, str):
+        raise _invalid(f"'{field}' is a string field; got {type(v).__name__} value {v!r}")
+    if kind == "date" and (isinstance(v, bool) or not isinstance(v, int)):
+        raise _invalid(f"'{field}' is a date field and needs a UNIX timestamp integer; got {v!r}")
+    if kind == "boolean" and not isinstance(v, bool):
+        raise _invalid(f"'{field}' is a boolean field; got {v!r}")
+    if kind == "custom" and not (v is None or isinstance(v, str | int | float | bool)):
+        raise _invalid(f"Unsupported value for '{field}': {v!r}")
+
+
+def field_value(contact: dict, field: str) -> Any:
+    """The value a filter on ``field`` looks at (``None`` when missing)."""
+    if field == "tag_id":
+        tags = contact.get("_tags")
+        if tags is None:
+            tags = [t.get("id") for t in (contact.get("tags") or {}).get("data", [])]
+        return tags
+    if field == "segment_id":
+        return None
+    if field == "formatted_phone":
+        return contact.get("phone")
+    cur: Any = contact
+    if field.startswith("custom_attributes."):
+        return (contact.get("custom_attributes") or {}).get(field[len("custom_attributes.") :])
+    for part in field.split("."):
+        if not isinstance(cur, dict):
+            return None
+        cur = cur.get(part)
+    return cur
+
+
+def matches(query: dict, contact: dict) -> bool:
+    """Whether ``contact`` (a contact dict as the API returns it) satisfies the search ``query``.
+
+    Pure and I/O free, so property tests can check the sandbox's search against it. The query is assumed valid
+    (see ``validate_query``). Date fields compare by whole UTC day; ``~ ^ $`` are case-insensitive; ``=`` on
+    strings is exact.
+    """
+    op = query.get("operator")
+    if op == "AND":
+        return all(matches(q, contact) for q in query["value"])
+    if op == "OR":
+        return any(matches(q, contact) for q in query["value"])
+    field = query["field"]
+    value = query.get("value")
+    actual = field_value(contact, field)
+    kind = FIELD_TYPES.get(field, "custom")
+    if kind == "tag":
+        ids = actual or []
+        return (value in ids) if op == "=" else (value not in ids)
+    if kind == "date":
+        return _compare_day(op, actual, value)
+    return _compare(op, actual, value)
+
+
+def _compare_day(op: str, actual: Any, value: Any) -> bool:
+    if value is None:
+        return (actual is None) if op == "=" else (actual is not None)
+    if actual is None:
+        return False
+    a, v = actual // DAY, value // DAY
+    if op == "=":
+        return a == v
+    if op == ">":
+        return a > v
+    return a < v  # "<"
+
+
+def _compare(op: str, actual: Any, value: Any) -> bool:
+    if op == "=":
+        return _eq(actual, value)
+    if op == "!=":
+        return not _eq(actual, value)
+    if op == "IN":
+        return any(_eq(actual, v) for v in value)
+    if op == "NIN":
+        return not any(_eq(actual, v) for v in value)
+    if op in ("~", "!~", "^", "$"):
+        if not isinstance(actual, str):
+            return op == "!~"
+        a, v = actual.lower(), value.lower()
+        if op == "~":
+            return v in a
+        if op == "!~":
+            return v not in a
+        if op == "^":
+            return a.startswith(v)
+        return a.endswith(v)
+    if isinstance(actual, bool) or not isinstance(actual, int | float):
+        return False
+    if op == "<":
+        return actual < value
+    if op == ">":
+        return actual > value
+    if op == "<=":
+        return actual <= value
+    return actual >= value  # ">="
+
+
+def _eq(actual: Any, value: Any) -> bool:
+    # bool is an int in Python; True must not equal 1 here.
+    if isinstance(actual, bool) or isinstance(value, bool):
+        return isinstance(actual, bool) and isinstance(value, bool) and actual is value
+    return actual == value

@@ -1,0 +1,262 @@
+"""Running a validated contact search against the store.
+
+Two paths. The export shape -- an AND of ``created_at``/``updated_at`` day-range filters and an optional ``role``
+filter, sorted by ``created_at`` or unsorted -- bisects the created_at column and walks only the page it needs
+(O(log n + per_page) when only created_at bounds are given). Everything else materialises the live contacts and
+evaluates ``matches``; that is fine up to ~100 K contacts. Totals and sorted results are cached per store version.
+"""
+
+from __future__ import annotations
+
+import json
+from bisect import bisect_left, bisect_right
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+from ._cursor import decode_cursor, encode_cursor
+from ._data import DAY, KIND_LEAD, KIND_USER
+from ._errors import SandboxAPIError
+from ._search import FIELD_TYPES, field_value, matches
+from ._store import Store
+
+__all__ = ["SearchPage", "run_search"]
+
+
+@dataclass
+class SearchPage:
+    indices: list[int]
+    total: int
+    page: int
+    next_cursor: str | None
+
+
+@dataclass
+class _Plan:
+    c_lo: int
+    c_hi: int  # created_at in [c_lo, c_hi)
+    u_lo: int | None
+    u_hi: int | None
+    kinds: frozenset[int]
+
+
+_INF = 1 << 62
+
+
+def _day_bounds(op: str, t: int) -> tuple[int, int]:
+    day = (t // DAY) * DAY
+    if op == ">":
+        return day + DAY, _INF
+    if op == "<":
+        return -_INF, day
+    return day, day + DAY  # "="
+
+
+def _plan(query: dict, sort_field: str | None) -> _Plan | None:
+    if sort_field not in (None, "created_at"):
+        return None
+    filters = query["value"] if query.get("operator") == "AND" else [query]
+    if query.get("operator") == "OR" or any("field" not in f for f in filters):
+        return None
+    plan = _Plan(-_INF, _INF, None, None, frozenset((KIND_USER, KIND_LEAD)))
+    for f in filters:
+        field, op, value = f["field"], f["operator"], f.get("value")
+        if field in ("created_at", "updated_at") and op in ("<", ">", "=") and isinstance(value, int):
+            lo, hi = _day_bounds(op, value)
+            if field == "created_at":
+                plan.c_lo, plan.c_hi = max(plan.c_lo, lo), min(plan.c_hi, hi)
+            else:
+                plan.u_lo = max(plan.u_lo if plan.u_lo is not None else -_INF, lo)
+                plan.u_hi = min(plan.u_hi if plan.u_hi is not None else _INF, hi)
+        elif field == "role" and op in ("=", "!=") and isinstance(value, str):
+            wanted = {"user": KIND_USER, "lead": KIND_LEAD}.get(value)
+            chosen = frozenset({wanted}) if wanted is not None else frozenset()
+            plan.kinds &= chosen if op == "=" else frozenset((KIND_USER, KIND_LEAD)) - chosen
+        else:
+            return None
+    return plan
+
+
+def _sortable(v: Any) -> tuple:
+    if v is None:
+        return (3, 0)
+    if isinstance(v, bool):
+        return (0, int(v))
+    if isinstance(v, int | float):
+        return (1, v)
+    return (2, str(v))
+
+
+class SearchCache:
+    """Totals and sorted match lists per (query, sort, store version); a handful of entries."""
+
+    def __init__(self, size: int = 8) -> None:
+        self._entries: OrderedDict[tuple, Any] = OrderedDict()
+        self._size = size
+
+    def get(self, key: tuple) -> Any:
+        if key in self._entries:
+            self._entries.move_to_end(key)
+            return self._entries[key]
+        return None
+
+    def put(self, key: tuple, value: Any) -> None:
+        self._entries[key] = value
+        self._entries.move_to_end(key)
+        while len(self._entries) > self._size:
+            self._entries.popitem(last=False)
+
+
+def run_search(
+    store: Store,
+    cache: SearchCache,
+    query: dict,
+    *,
+    per_page: int,
+    starting_after: str | None,
+    sort_field: str | None,
+    descending: bool,
+) -> SearchPage:
+    cursor = decode_cursor(starting_after) if starting_after else None
+    page = cursor[2] + 1 if cursor else 1
+    qkey = (json.dumps(query, sort_keys=True), sort_field, store.version)
+    plan = _plan(query, sort_field)
+    if plan is not None:
+        return _fast(store, cache, plan, qkey, per_page, cursor, descending, page)
+    return _general(store, cache, query, qkey, per_page, cursor, sort_field, descending, page)
+
+
+def _cursor_index(store: Store, cursor: tuple | None) -> int | None:
+    if cursor is None:
+        return None
+    idx = store.position_of(cursor[1])
+    if idx is None:
+        raise SandboxAPIError(400, "parameter_invalid", "Invalid starting_after value")
+    return idx
+
+
+def _fast(
+    store: Store,
+    cache: SearchCache,
+    plan: _Plan,
+    qkey: tuple,
+    per_page: int,
+    cursor: tuple | None,
+    descending: bool,
+    page: int,
+) -> SearchPage:
+    created, updated, kind = store.columns_snapshot()
+    lo = bisect_left(created, plan.c_lo) if plan.c_lo > -_INF else 0
+    hi = bisect_left(created, plan.c_hi) if plan.c_hi < _INF else len(created)
+    kinds = plan.kinds
+    u_lo = plan.u_lo if plan.u_lo is not None else -_INF
+    u_hi = plan.u_hi if plan.u_hi is not None else _INF
+    check_updated = plan.u_lo is not None or plan.u_hi is not None
+
+    def ok(i: int) -> bool:
+        return kind[i] in kinds and (not check_updated or u_lo <= updated[i] < u_hi)
+
+    total = cache.get(("count", *qkey))
+    if total is None:
+        if hi <= lo or not kinds:
+            total = 0
+        elif not check_updated:
+            total = sum(kind.count(k, lo, hi) for k in kinds)
+        else:
+            total = sum(
+                1 for u, k in zip(updated[lo:hi], kind[lo:hi], strict=True) if k in kinds and u_lo <= u < u_hi
+            )
+        cache.put(("count", *qkey), total)
+
+    at = _cursor_index(store, cursor)
+    found: list[int] = []
+    more = False
+    if descending:
+        start = hi - 1 if at is None else min(at - 1, hi - 1)
+        i = start
+        while i >= lo:
+            if ok(i):
+                if len(found) == per_page:
+                    more = True
+                    break
+                found.append(i)
+            i -= 1
+    else:
+        start = lo if at is None else max(at + 1, lo)
+        for i in range(start, hi):
+            if ok(i):
+                if len(found) == per_page:
+                    more = True
+                    break
+                found.append(i)
+    nxt = None
+    if more and found:
+        last = found[-1]
+        nxt = encode_cursor(created[last], store.ws.contact_id(created[last], last), page)
+    return SearchPage(found, total, page, nxt)
+
+
+def _general(
+    store: Store,
+    cache: SearchCache,
+    query: dict,
+    qkey: tuple,
+    per_page: int,
+    cursor: tuple | None,
+    sort_field: str | None,
+    descending: bool,
+    page: int,
+) -> SearchPage:
+    keys = cache.get(("sorted", *qkey))
+    if keys is None:
+        keyed = []
+        by_created = sort_field in (None, "created_at")
+        for i in store.live_indices():
+            rec = store.contact_record(i)
+            if matches(query, rec):
+                keyed.append((i,) if by_created else (_sortable(field_value(rec, sort_field)), i))
+        keyed.sort()
+        keys = keyed
+        cache.put(("sorted", *qkey), keys)
+    at = _cursor_index(store, cursor)
+    if at is None:
+        pos = len(keys) - 1 if descending else 0
+    else:
+        ckey = (at,) if sort_field in (None, "created_at") else (_sortable(cursor[0]), at)
+        pos = bisect_left(keys, ckey) - 1 if descending else bisect_right(keys, ckey)
+    if descending:
+        chosen = [keys[p][-1] for p in range(pos, max(pos - per_page, -1), -1)]
+        more = pos - per_page >= 0
+    else:
+        chosen = [k[-1] for k in keys[pos : pos + per_page]]
+        more = pos + per_page < len(keys)
+    nxt = None
+    if more and chosen:
+        last = chosen[-1]
+        rec = store.contact_record(last)
+        value = rec["created_at"] if sort_field in (None, "created_at") else field_value(rec, sort_field)
+        nxt = encode_cursor(value, rec["id"], page)
+    return SearchPage(chosen, len(keys), page, nxt)
+
+
+def validate_sort(sort: Any) -> tuple[str | None, bool]:
+    """(field, descending) from a search body's ``sort``; 400 for a bad field or order."""
+    if sort is None:
+        return None, False
+    if not isinstance(sort, dict):
+        raise SandboxAPIError(400, "parameter_invalid", "sort must be an object with field and order")
+    field = sort.get("field")
+    order = sort.get("order", "descending")
+    if order not in ("ascending", "descending"):
+        raise SandboxAPIError(
+            400, "invalid_sort_order", f"Invalid sort order '{order}'. Must be one of: ascending, descending"
+        )
+    if field is None:
+        return None, order == "descending"
+    if (
+        not isinstance(field, str)
+        or (field not in FIELD_TYPES and not field.startswith("custom_attributes."))
+        or field == "tag_id"
+    ):
+        raise SandboxAPIError(400, "invalid_sort_field", f"Cannot sort by '{field}'")
+    return field, order == "descending"

@@ -1,0 +1,53 @@
+"""Serving a Sandbox on a real port with uvicorn (the ``serve`` extra)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+__all__ = ["serve", "serve_in_thread"]
+
+
+def _uvicorn() -> Any:
+    try:
+        import uvicorn
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise ImportError(
+            "Serving the sandbox on a port needs uvicorn: pip install 'intercomkit[serve]'"
+        ) from exc
+    return uvicorn
+
+
+def serve(sandbox: Any, host: str = "127.0.0.1", port: int = 8765, *, log_level: str = "info") -> None:
+    """Serve ``sandbox`` on ``http://host:port`` until interrupted (blocking)."""
+    uvicorn = _uvicorn()
+    uvicorn.run(sandbox.app, host=host, port=port, log_level=log_level, lifespan="off")
+
+
+def serve_in_thread(
+    sandbox: Any, port: int = 0, host: str = "127.0.0.1", *, timeout: float = 10.0
+) -> tuple[str, Callable[[], None]]:
+    """Start uvicorn in a daemon thread; return ``(base_url, stop)`` once it accepts connections.
+
+    ``port=0`` picks a free port. ``stop()`` shuts the server down and waits for the thread.
+    """
+    uvicorn = _uvicorn()
+    config = uvicorn.Config(sandbox.app, host=host, port=port, log_level="warning", lifespan="off")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="intercomkit-sandbox", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + timeout
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            server.should_exit = True
+            raise RuntimeError(f"sandbox server did not start on {host}:{port}")
+        time.sleep(0.01)
+    bound = server.servers[0].sockets[0].getsockname()[1]
+
+    def stop() -> None:
+        server.should_exit = True
+        thread.join(timeout)
+
+    return f"http://{host}:{bound}", stop
