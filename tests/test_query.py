@@ -1,0 +1,256 @@
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta, timezone
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from intercomkit._protocol.query import (
+    DAY,
+    Filter,
+    Group,
+    build_query,
+    evaluate,
+    field,
+    plan_search,
+    sort_spec,
+    to_unix,
+)
+from intercomkit.errors import InvalidQuery
+
+D = 1709596800  # 2024-03-05 00:00 UTC
+T = D + 14 * 3600  # 14:00 that day
+
+
+def test_single_filter_and_operators():
+    assert build_query(field("email") == "a@b.com") == {"field": "email", "operator": "=", "value": "a@b.com"}
+    ops = {
+        "!=": field("name") != "x",
+        "IN": field("role").isin(["user", "lead"]),
+        "NIN": field("email").not_in(["a"]),
+        "~": field("name").contains("jo"),
+        "!~": field("name").not_contains("jo"),
+        "^": field("email").startswith("a"),
+        "$": field("email").endswith("@acme.com"),
+        "<": field("created_at") < D,
+        ">": field("created_at") > D,
+    }
+    for op, f in ops.items():
+        assert build_query(f)["operator"] == op
+
+
+def test_combining_flattens_same_operator():
+    a, b, c, d = (field("email") == x for x in "abcd")
+    q = (a & b) & (c & d)
+    assert [x["value"] for x in build_query(q)["value"]] == list("abcd")
+    mixed = build_query(a & (b | c))
+    assert mixed["operator"] == "AND" and mixed["value"][1]["operator"] == "OR"
+
+
+def test_datetimes_become_unix_seconds_naive_is_utc():
+    assert build_query(field("created_at") > datetime(2024, 3, 5, 14))["value"] == T
+    assert (
+        build_query(field("created_at") > datetime(2024, 3, 5, 15, tzinfo=timezone(timedelta(hours=1))))[
+            "value"
+        ]
+        == T
+    )
+    assert build_query(field("created_at") < date(2024, 3, 5))["value"] == D
+    assert to_unix(D) == D
+
+
+def test_nesting_two_levels_ok_three_refused():
+    a, b, c = (field("email") == x for x in "abc")
+    two = {"operator": "AND", "value": [{"operator": "OR", "value": [a._json(), b._json()]}, c._json()]}
+    assert build_query(two) == two
+    three = {"operator": "AND", "value": [{"operator": "OR", "value": [two, c._json()]}]}
+    with pytest.raises(InvalidQuery, match="nest"):
+        build_query(three)
+    with pytest.raises(InvalidQuery, match="nest"):
+        build_query(a & (b | (c & (field("name") == "x"))))
+
+
+def test_group_limits_and_empty_groups():
+    ok = Group("AND", [field("email") == str(i) for i in range(15)])
+    build_query(ok)
+    with pytest.raises(InvalidQuery, match="at most 15"):
+        build_query(Group("AND", [field("email") == str(i) for i in range(16)]))
+    with pytest.raises(InvalidQuery, match="empty"):
+        build_query({"operator": "OR", "value": []})
+
+
+@pytest.mark.parametrize(
+    ("query", "match"),
+    [
+        (field("emial") == "x", "did you mean 'email'"),
+        (field("created_at") != D, "not valid on date"),
+        (field("created_at") >= D, "plan_search"),
+        (field("created_at").isin([D]), "not valid on date"),
+        (field("email") > "a", "not valid on string"),
+        (field("tag_id").isin(["1"]), "not valid on tag_id"),
+        (field("has_hard_bounced") == "yes", "boolean field"),
+        (field("email") == 3, "string field"),
+        (field("created_at") == "yesterday", "date field"),
+        (field("role") == "admin", "user' or 'lead"),
+        (Filter("email", "IN", "a"), "needs a list"),
+        (Filter("email", "LIKE", "a"), "unknown operator"),
+        (field("email").isin([]), "at least one"),
+    ],
+)
+def test_invalid_queries_name_the_problem(query, match):
+    with pytest.raises(InvalidQuery, match=match):
+        build_query(query)
+
+
+def test_isin_needs_a_list_at_build_time():
+    with pytest.raises(InvalidQuery, match="list"):
+        field("email").isin("abc")
+
+
+def test_custom_attributes_take_any_operator_and_companies_have_integers():
+    build_query(field("custom_attributes.seats") >= 3)
+    build_query(field("custom_attributes.plan").contains("pro"))
+    build_query(field("size") >= 10, resource="companies")
+    with pytest.raises(InvalidQuery):
+        build_query(field("size") >= 10)  # not a contact field
+
+
+def test_and_or_not_misuse_is_refused():
+    with pytest.raises(TypeError, match="&"):
+        (field("email") == "a") and (field("name") == "b")  # noqa: B015
+    with pytest.raises(InvalidQuery, match="is a field"):
+        build_query(field("email"))
+
+
+def test_sort_spec():
+    assert sort_spec("created_at", "ascending") == {"field": "created_at", "order": "ascending"}
+    assert sort_spec(field("email"))["order"] == "descending"
+    with pytest.raises(InvalidQuery, match="'descending'"):
+        sort_spec("created_at", "desc")
+    with pytest.raises(InvalidQuery, match="did you mean"):
+        sort_spec("created", "ascending")
+
+
+def test_plan_widens_sub_day_bounds_and_keeps_day_bounds():
+    plan = plan_search(field("created_at") > datetime(2024, 3, 5, 14))
+    assert plan.server_query == {"field": "created_at", "operator": ">", "value": D - DAY}
+    assert plan.post_filter({"created_at": T + 1}) and not plan.post_filter({"created_at": T})
+    assert plan.post_filter({"created_at": D + 2 * DAY})
+    assert plan_search(field("created_at") < T).server_query["value"] == D + DAY
+    assert plan_search(field("created_at") == T).server_query["value"] == T
+    exact = plan_search(field("created_at") > date(2024, 3, 5))
+    assert exact.server_query["value"] == D and exact.post_filter is None
+    # >= and <= on dates are rewritten for the server
+    assert plan_search(field("created_at") >= date(2024, 3, 5)).server_query == {
+        "field": "created_at",
+        "operator": ">",
+        "value": D - DAY,
+    }
+    le = plan_search(field("created_at") <= datetime(2024, 3, 5, 14))
+    assert le.server_query["operator"] == "<" and le.server_query["value"] == D + DAY
+    assert le.post_filter({"created_at": T}) and not le.post_filter({"created_at": T + 1})
+
+
+def test_plan_inside_or_groups_evaluates_whole_query():
+    q = (field("created_at") > T) | (field("email") == "vip@acme.com")
+    plan = plan_search(q)
+    assert plan.server_query["value"][0]["value"] == D - DAY
+    assert plan.post_filter({"created_at": D + 60, "email": "VIP@acme.com"})
+    assert not plan.post_filter({"created_at": D + 60, "email": "other@acme.com"})
+
+
+def test_evaluate_tags_and_unknowns():
+    item = {"tags": {"data": [{"id": "7"}], "has_more": False}}
+    assert evaluate(field("tag_id") == "7", item)
+    assert not evaluate({"field": "tag_id", "operator": "=", "value": "8"}, item)
+    truncated = {"tags": {"data": [{"id": "7"}], "has_more": True}}
+    assert evaluate({"field": "tag_id", "operator": "=", "value": "8"}, truncated)  # cannot tell: keep
+    assert evaluate({"field": "segment_id", "operator": "=", "value": "s"}, {})
+
+
+def test_workspace_timezone():
+    tz = timezone(timedelta(hours=-5))
+    local_midnight = int(datetime(2024, 3, 5, tzinfo=tz).timestamp())
+    plan = plan_search(field("created_at") > local_midnight + 3600, tz=tz)
+    assert plan.server_query["value"] == local_midnight - DAY
+
+
+# ------------------------------------------------------------------------------------------- properties
+
+_STR_FIELDS = ["email", "name", "role", "location.country", "custom_attributes.plan"]
+_DATE_FIELDS = ["created_at", "updated_at", "last_seen_at"]
+_BASE = D - 5 * DAY
+
+times = st.integers(min_value=_BASE, max_value=_BASE + 10 * DAY)
+day_aligned = st.integers(min_value=0, max_value=10).map(lambda k: _BASE + k * DAY)
+
+
+def _leaf():
+    strings = st.sampled_from(["a", "b", "user", "lead"])
+    return st.one_of(
+        st.builds(lambda f, v: field(f) == v, st.sampled_from(["email", "name"]), strings),
+        st.builds(lambda f, v: field(f).contains(v), st.sampled_from(_STR_FIELDS[:2]), strings),
+        st.builds(lambda v: field("role").isin(v), st.lists(st.sampled_from(["user", "lead"]), min_size=1)),
+        st.builds(
+            lambda f, op, v: Filter(f, op, v),
+            st.sampled_from(_DATE_FIELDS),
+            st.sampled_from(["=", "<", ">"]),
+            st.one_of(times, day_aligned),
+        ),
+    )
+
+
+def _tree(depth: int):
+    if depth == 0:
+        return _leaf()
+    return st.one_of(
+        _leaf(),
+        st.builds(Group, st.sampled_from(["AND", "OR"]), st.lists(_tree(depth - 1), min_size=1, max_size=4)),
+    )
+
+
+def _item():
+    return st.fixed_dictionaries(
+        {
+            "email": st.sampled_from(["a", "b", "ab"]),
+            "name": st.sampled_from(["a", "b", None]),
+            "role": st.sampled_from(["user", "lead"]),
+            "created_at": times,
+            "updated_at": times,
+            "last_seen_at": st.one_of(st.none(), times),
+        }
+    )
+
+
+@given(_tree(2))
+def test_valid_trees_roundtrip(q):
+    out = build_query(q)
+    assert build_query(out) == out
+
+
+@given(_tree(3).filter(lambda q: _depth(q) > 2))
+@settings(suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow])
+def test_too_deep_trees_always_rejected(q):
+    with pytest.raises(InvalidQuery):
+        build_query(q)
+
+
+def _depth(q) -> int:
+    return 0 if isinstance(q, Filter) else 1 + max(_depth(x) for x in q.items)
+
+
+@given(_tree(2), st.lists(_item(), min_size=1, max_size=20))
+@settings(max_examples=300)
+def test_widened_server_query_is_a_superset(q, items):
+    plan = plan_search(q)
+    for item in items:
+        meant = evaluate(plan.query, item)
+        served = evaluate(plan.server_query, item, server=True)
+        assert served or not meant
+        kept = served and (plan.post_filter is None or plan.post_filter(item))
+        assert kept == meant
+
+
+def test_naive_datetime_docstring_claim():
+    assert to_unix(datetime(2024, 3, 5, 14)) == to_unix(datetime(2024, 3, 5, 14, tzinfo=UTC))
