@@ -27,7 +27,8 @@
     ├── InvalidSignature                   webhook signature missing or wrong
     ├── InvalidPayload                     a webhook body that is not a JSON object
     ├── TemplateError (ValueError)         `{{ column }}` templates that cannot render
-    ├── SendError                          a bulk send could not start (e.g. the sender is not an admin)
+    ├── SendError                          a message cannot be sent as asked (e.g. the sender is not an admin)
+    │   └── InvalidMessage (ValueError)     a message Intercom would refuse (email without subject), caught early
     └── ExportIncomplete                   an export that wrote fewer rows than Intercom counts
 
 The token is never part of any message: the client scrubs response excerpts before they reach an error.
@@ -47,6 +48,7 @@ __all__ = [
     "ExportIncomplete",
     "Forbidden",
     "IntercomError",
+    "InvalidMessage",
     "InvalidQuery",
     "InvalidPayload",
     "InvalidResponse",
@@ -239,7 +241,11 @@ class TemplateError(IntercomError, ValueError):
 
 
 class SendError(IntercomError):
-    pass
+    """A message cannot be sent as asked: the sender is not an admin, a real bulk run has no send log, …"""
+
+
+class InvalidMessage(SendError, ValueError):
+    """A message Intercom would refuse (email without subject, unknown type), caught before any request."""
 
 
 class ExportIncomplete(IntercomError):

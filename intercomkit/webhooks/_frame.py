@@ -1,0 +1,67 @@
+"""``events_frame``: received webhook events as a DataFrame.
+
+Staged here until it moves into ``intercomkit/_frames.py`` (the one module allowed to import pandas at import
+time); pandas is imported inside the function so importing ``intercomkit.webhooks`` never loads it.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any
+
+from ._events import parse_event
+from ._log import read_log, summarize
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["EVENT_COLUMNS", "events_frame"]
+
+EVENT_COLUMNS = [
+    "id",
+    "topic",
+    "received_at",
+    "created_at",
+    "item_type",
+    "item_id",
+    "delivery_attempts",
+    "status",
+]
+
+
+def events_frame(log: str | os.PathLike[str] | list[dict[str, Any]] | Any) -> pd.DataFrame:
+    """One row per received notification (duplicates folded in), oldest first.
+
+    ``log`` is a JSONL log path, a list of log records, or a ``Router``. ``status`` is ``received`` (no handler
+    has run yet, or none matched), ``handled`` or ``failed`` (latest run of some handler failed).
+    """
+    import pandas as pd
+
+    if isinstance(log, str | os.PathLike):
+        records = read_log(log)
+    elif isinstance(log, list):
+        records = log
+    else:
+        records = log.records()
+    rows = []
+    for key, state in summarize(records).items():
+        event = parse_event(state.received.get("body") or {})
+        rows.append(
+            {
+                "id": key,
+                "topic": state.received.get("topic"),
+                "received_at": state.received.get("received_at"),
+                "created_at": event.created_at,
+                "item_type": event.item_type,
+                "item_id": event.item_id,
+                "delivery_attempts": event.delivery_attempts,
+                "status": state.status,
+            }
+        )
+    frame = pd.DataFrame(rows, columns=EVENT_COLUMNS)
+    for column in ("received_at", "created_at"):
+        frame[column] = pd.to_datetime(frame[column], utc=True, format="ISO8601")
+    frame["delivery_attempts"] = frame["delivery_attempts"].astype("Int64")
+    for column in ("id", "topic", "item_type", "item_id", "status"):
+        frame[column] = frame[column].astype("string")
+    return frame
