@@ -1,0 +1,1 @@
+"""Thin resources: build the request, return a model or a paginator. No retry or paging logic lives here."""

@@ -1,0 +1,51 @@
+"""What every resource shares: its client, and path segments that cannot escape their slot."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from ..errors import NotFound
+
+if TYPE_CHECKING:
+    from .._client import AsyncClient
+
+__all__ = ["Resource", "segment"]
+
+
+def segment(value: object, what: str) -> str:
+    """One URL path segment from an id: a non-empty string (or int), percent-encoded so '/' or '..' stay data."""
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise TypeError(f"{what} must be a str, got {type(value).__name__}")
+    text = str(value).strip()
+    if not text:
+        raise ValueError(f"{what} must not be empty")
+    return quote(text, safe="")
+
+
+class Resource:
+    def __init__(self, client: AsyncClient) -> None:
+        self._client = client
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} of {self._client!r}>"
+
+    async def _get_one(self, path: str, what: str, ident: object, **kw: Any) -> dict[str, Any]:
+        try:
+            return await self._client.request("GET", path, **kw)
+        except NotFound as exc:
+            raise _named_not_found(exc, what, ident) from None
+
+
+def _named_not_found(exc: NotFound, what: str, ident: object) -> NotFound:
+    return NotFound(
+        f"{what} {ident!r} not found ({exc.message})",
+        status=exc.status,
+        request_id=exc.request_id,
+        code=exc.code,
+        errors=exc.errors,
+    )
+
+
+def reraise_not_found(exc: NotFound, what: str, ident: object) -> NotFound:
+    return _named_not_found(exc, what, ident)

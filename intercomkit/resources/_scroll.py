@@ -1,0 +1,135 @@
+"""The companies scroll walk: one open scroll per workspace, restart or raise on expiry, never a runaway."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Any
+
+from .._pagination import Page, Paginator
+from .._protocol.pages import PageRequest, Scroll, WalkGuard
+from ..errors import BadRequest, NotFound, ScrollExpired, ScrollInProgress
+
+if TYPE_CHECKING:
+    from .._client import AsyncClient
+
+__all__ = ["ScrollPaginator"]
+
+# Intercom forgets an idle scroll after a minute; a scroll left open by a crashed run blocks new ones until then.
+SCROLL_IDLE_EXPIRY = 60.0
+
+# One scroll per workspace inside this process: Intercom allows one per app, so a second would fail (or worse,
+# steal the first one's cursor). Keyed by base URL and token digest; a plain set guarded by a thread lock so it
+# works across event loops (the notebook bridge runs its own).
+_open_scrolls: set[tuple[str, int]] = set()
+_open_scrolls_lock = threading.Lock()
+
+
+def _is_scroll_exists(exc: BadRequest) -> bool:
+    text = f"{exc.code or ''} {exc.message}".lower()
+    return "scroll_exists" in text or "scroll already exists" in text
+
+
+def _is_expired(exc: Exception) -> bool:
+    text = f"{getattr(exc, 'code', '') or ''} {getattr(exc, 'message', '')}".lower()
+    return "expired" in text or "scroll_param" in text or "not found" in text or "invalid scroll" in text
+
+
+class ScrollPaginator(Paginator[Any]):
+    """``GET /companies/scroll``. Stops on an empty ``data`` (the ``scroll_param`` is the same on every page).
+
+    ``on_expired``: ``"restart"`` walks again from the start and skips companies already yielded; ``"raise"`` raises
+    ``ScrollExpired``. ``on_exists``: ``"wait"`` waits out Intercom's one-minute expiry of a scroll left open by a
+    crashed run (up to ``wait_limit`` seconds); ``"raise"`` raises ``ScrollInProgress`` at once.
+    """
+
+    def __init__(
+        self,
+        client: AsyncClient,
+        *,
+        model: Any = None,
+        on_expired: str = "restart",
+        on_exists: str = "wait",
+        wait_limit: float = SCROLL_IDLE_EXPIRY + 10,
+    ) -> None:
+        if on_expired not in ("restart", "raise"):
+            raise ValueError("on_expired must be 'restart' or 'raise'")
+        if on_exists not in ("wait", "raise"):
+            raise ValueError("on_exists must be 'wait' or 'raise'")
+        super().__init__(client, Scroll(), model=model, frame_builder="companies_frame")
+        self.on_expired = on_expired
+        self.on_exists = on_exists
+        self.wait_limit = wait_limit
+
+    def _key(self) -> tuple[str, int]:
+        return (self._client.base_url, hash(self._client._secrets()))
+
+    async def pages(self) -> AsyncIterator[Page]:
+        key = self._key()
+        with _open_scrolls_lock:
+            if key in _open_scrolls:
+                raise ScrollInProgress(
+                    "another companies scroll is already running for this workspace in this process; Intercom "
+                    "allows one at a time: wait for it to finish"
+                )
+            _open_scrolls.add(key)
+        try:
+            async for page in self._walk():
+                yield page
+        finally:
+            with _open_scrolls_lock:
+                _open_scrolls.discard(key)
+
+    async def _walk(self) -> AsyncIterator[Page]:
+        seen: set[str] = set()
+        restarts = 0
+        number = 0
+        while True:
+            guard = WalkGuard()
+            request: PageRequest | None = self.style.first()
+            try:
+                while request is not None:
+                    body = await self._fetch(request)
+                    items = [i for i in self.style.items(body) if isinstance(i, dict)]
+                    current, request = request, self.style.next(request, body)
+                    guard.observe(items, body, request)
+                    total = body.get("total_count")
+                    if isinstance(total, int) and not isinstance(total, bool):
+                        self.total_count = total
+                    fresh = [i for i in items if str(i.get("id")) not in seen]
+                    seen.update(str(i.get("id")) for i in fresh)
+                    if fresh or not items:
+                        number += 1
+                        yield Page(items=fresh, body=body, request=current, number=number)
+                return
+            except (BadRequest, NotFound) as exc:
+                if request is None or "scroll_param" not in (request.params or {}) or not _is_expired(exc):
+                    raise
+                if self.on_expired == "raise":
+                    raise ScrollExpired(
+                        f"the companies scroll expired after {len(seen):,} companies ({exc.message}); "
+                        "use on_expired='restart' to start over and skip what was already returned"
+                    ) from None
+                restarts += 1
+                if restarts > 3:
+                    raise ScrollExpired(
+                        "the companies scroll expired three times in a row; giving up"
+                    ) from None
+
+    async def _fetch(self, request: PageRequest) -> dict[str, Any]:
+        waited = 0.0
+        while True:
+            try:
+                return await self._client.request(request.method, request.path, params=request.params)
+            except BadRequest as exc:
+                if not _is_scroll_exists(exc) or request.params:
+                    raise
+                if self.on_exists == "raise" or waited >= self.wait_limit:
+                    raise ScrollInProgress(
+                        "Intercom reports a companies scroll already open for this app (perhaps left by a run "
+                        "that crashed); it expires after a minute of inactivity"
+                        + (f" — waited {waited:.0f}s" if waited else "; pass on_exists='wait' to wait it out")
+                    ) from None
+                step = 5.0
+                await self._client.sleep(step)
+                waited += step

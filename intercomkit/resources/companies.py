@@ -1,0 +1,102 @@
+"""``client.companies``: create-or-update, CRUD, contacts of a company, list (capped) and scroll (everything)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .._models import Company, Contact, Model
+from .._pagination import Paginator
+from .._protocol.pages import COMPANIES_LIST_CAP, CursorList, PageNumber, check_per_page
+from ..errors import NotFound
+from ._base import Resource, reraise_not_found, segment
+from ._scroll import ScrollPaginator
+
+__all__ = ["Companies"]
+
+_COMPANY_FIELDS = {
+    "company_id": str,
+    "name": str,
+    "plan": str,
+    "size": int,
+    "website": str,
+    "industry": str,
+    "remote_created_at": int,
+    "monthly_spend": (int, float),
+    "custom_attributes": dict,
+}
+
+
+def _check(fields: dict[str, Any]) -> dict[str, Any]:
+    for key, value in fields.items():
+        expected = _COMPANY_FIELDS.get(key)
+        if expected is None:
+            raise TypeError(f"unknown company field {key!r}; known fields: {', '.join(_COMPANY_FIELDS)}")
+        if value is not None and (isinstance(value, bool) or not isinstance(value, expected)):
+            raise TypeError(f"{key} has the wrong type: {type(value).__name__}")
+    return fields
+
+
+class Companies(Resource):
+    async def create_or_update(self, company_id: str, name: str | None = None, **fields: Any) -> Company:
+        """``POST /companies``: creates the company with this ``company_id`` or updates it. Idempotent, so retried."""
+        body = _check({"company_id": company_id, **({"name": name} if name is not None else {}), **fields})
+        return Company(await self._client.request("POST", "/companies", json=body, repeatable=True))
+
+    async def get(self, company_id: str) -> Company:
+        """By Intercom's id (``company.id``, not your ``company_id``)."""
+        path = f"/companies/{segment(company_id, 'id')}"
+        return Company(await self._get_one(path, "company", company_id))
+
+    async def update(self, company_id: str, **fields: Any) -> Company:
+        body = _check(fields)
+        path = f"/companies/{segment(company_id, 'id')}"
+        try:
+            return Company(await self._client.request("PUT", path, json=body))
+        except NotFound as exc:
+            raise reraise_not_found(exc, "company", company_id) from None
+
+    async def delete(self, company_id: str) -> Model:
+        path = f"/companies/{segment(company_id, 'id')}"
+        try:
+            return Model(await self._client.request("DELETE", path))
+        except NotFound as exc:
+            raise reraise_not_found(exc, "company", company_id) from None
+
+    def contacts_of(self, company_id: str, per_page: int = 150) -> Paginator[Contact]:
+        path = f"/companies/{segment(company_id, 'id')}/contacts"
+        style = CursorList(path, per_page=check_per_page(per_page), base=self._client.base)
+        return Paginator(self._client, style, model=Contact, frame_builder="contacts_frame")
+
+    async def attach(self, contact_id: str, company_id: str) -> Company:
+        """Attach a contact to a company (by Intercom ids). Attaching twice changes nothing, so it is retried."""
+        path = f"/contacts/{segment(contact_id, 'contact_id')}/companies"
+        try:
+            body = await self._client.request("POST", path, json={"id": str(company_id)}, repeatable=True)
+        except NotFound as exc:
+            raise reraise_not_found(exc, "contact or company", (contact_id, company_id)) from None
+        return Company(body)
+
+    async def detach(self, contact_id: str, company_id: str) -> Company:
+        path = f"/contacts/{segment(contact_id, 'contact_id')}/companies/{segment(company_id, 'company_id')}"
+        try:
+            return Company(await self._client.request("DELETE", path))
+        except NotFound as exc:
+            raise reraise_not_found(exc, "contact or company", (contact_id, company_id)) from None
+
+    def list(self, per_page: int = 60) -> Paginator[Company]:
+        """``POST /companies/list``, page by page. Intercom stops at 10 000 companies: past that this raises
+        ``PageLimitReached`` after yielding what it got; use ``scroll()`` or ``frame()`` for everything."""
+        style = PageNumber("/companies/list", per_page=check_per_page(per_page, 60))
+        return Paginator(self._client, style, model=Company, frame_builder="companies_frame")
+
+    def scroll(self, *, on_expired: str = "restart", on_exists: str = "wait") -> ScrollPaginator:
+        """Every company through ``GET /companies/scroll`` (one scroll at a time per workspace)."""
+        return ScrollPaginator(self._client, model=Company, on_expired=on_expired, on_exists=on_exists)
+
+    async def frame(self, limit: int | None = None, **options: Any) -> Any:
+        """All companies as a typed DataFrame, through the list when it can return them all, else the scroll."""
+        first = await self.list(per_page=60).first_page()
+        total = first.total_count
+        if total is not None and total <= COMPANIES_LIST_CAP:
+            return await self.list(per_page=60).frame(limit=limit, **options)
+        return await self.scroll().frame(limit=limit, **options)

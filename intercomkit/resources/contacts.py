@@ -1,0 +1,141 @@
+"""``client.contacts``: CRUD, lookups, list and search (``POST /contacts/search``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from .._models import Contact, Model, check_contact_fields
+from .._pagination import Paginator
+from .._protocol.pages import CursorList, Search, check_per_page
+from .._protocol.query import Query, field, plan_search, sort_spec
+from ..errors import NotFound
+from ._base import Resource, reraise_not_found, segment
+
+__all__ = ["Contacts"]
+
+
+class Contacts(Resource):
+    """Users and leads. Every listing always sends ``per_page`` (default 150): Intercom's own defaults are 10/50."""
+
+    async def create(self, **fields: Any) -> Contact:
+        """``role``, ``external_id``, ``email``, ``phone``, ``name``, ``avatar``, ``last_seen_at``, ``signed_up_at``,
+        ``owner_id``, ``unsubscribed_from_emails``, ``custom_attributes``. A duplicate raises ``Conflict`` with
+        ``existing_id`` when Intercom names it. Not retried on an ambiguous failure (it would create twice)."""
+        body = check_contact_fields(fields)
+        if not any(key in body for key in ("email", "external_id", "role")):
+            raise TypeError("create a contact with at least one of email, external_id or role")
+        return Contact(await self._client.request("POST", "/contacts", json=body))
+
+    async def get(self, contact_id: str) -> Contact:
+        path = f"/contacts/{segment(contact_id, 'contact_id')}"
+        return Contact(await self._get_one(path, "contact", contact_id))
+
+    async def update(self, contact_id: str, **fields: Any) -> Contact:
+        """Every field passed is sent as given: ``False``, ``0``, ``""`` and ``None`` are kept, not dropped."""
+        body = check_contact_fields(fields)
+        if not body:
+            raise TypeError("update() needs at least one field to change")
+        path = f"/contacts/{segment(contact_id, 'contact_id')}"
+        try:
+            return Contact(await self._client.request("PUT", path, json=body))
+        except NotFound as exc:
+            raise reraise_not_found(exc, "contact", contact_id) from None
+
+    async def delete(self, contact_id: str) -> Model:
+        return await self._act("DELETE", contact_id, "")
+
+    async def archive(self, contact_id: str) -> Model:
+        return await self._act("POST", contact_id, "/archive")
+
+    async def unarchive(self, contact_id: str) -> Model:
+        return await self._act("POST", contact_id, "/unarchive")
+
+    async def _act(self, method: str, contact_id: str, suffix: str) -> Model:
+        path = f"/contacts/{segment(contact_id, 'contact_id')}{suffix}"
+        try:
+            # Archiving, unarchiving and deleting twice leave the same state: safe to retry.
+            return Model(await self._client.request(method, path, repeatable=True))
+        except NotFound as exc:
+            raise reraise_not_found(exc, "contact", contact_id) from None
+
+    async def find_by_email(self, email: str) -> Contact | None:
+        """The contact with exactly this email, or ``None``. (Several leads may share one: the oldest wins.)"""
+        if not isinstance(email, str) or not email.strip():
+            raise TypeError("email must be a non-empty str")
+        found = await self.search(field("email") == email.strip(), per_page=5).to_list(limit=5)
+        exact = [
+            c
+            for c in found
+            if isinstance(c.get("email"), str) and c["email"].lower() == email.strip().lower()
+        ]
+        return min(exact, key=lambda c: c.get("created_at") or 0) if exact else None
+
+    async def find_by_external_id(self, external_id: str) -> Contact | None:
+        path = f"/contacts/find_by_external_id/{segment(external_id, 'external_id')}"
+        try:
+            return Contact(await self._client.request("GET", path))
+        except NotFound:
+            return None
+
+    async def tags(self, contact_id: str) -> list[Model]:
+        """Every tag of a contact (the contact object itself shows at most 10)."""
+        body = await self._get_one(
+            f"/contacts/{segment(contact_id, 'contact_id')}/tags", "contact", contact_id
+        )
+        return [Model(tag) for tag in body.get("data") or [] if isinstance(tag, dict)]
+
+    def notes(self, contact_id: str, per_page: int = 150) -> Paginator[Model]:
+        path = f"/contacts/{segment(contact_id, 'contact_id')}/notes"
+        return Paginator(
+            self._client,
+            CursorList(path, per_page=check_per_page(per_page), base=self._client.base),
+            model=Model,
+        )
+
+    def companies(self, contact_id: str, per_page: int = 150) -> Paginator[Model]:
+        path = f"/contacts/{segment(contact_id, 'contact_id')}/companies"
+        style = CursorList(
+            path, per_page=check_per_page(per_page), base=self._client.base, items_key="companies"
+        )
+        return Paginator(self._client, style, model=Model, frame_builder="companies_frame")
+
+    def list(self, per_page: int = 150) -> Paginator[Contact]:
+        """Every contact, oldest cursor first: ``async for c in client.contacts.list()`` or ``.frame()``."""
+        style = CursorList("/contacts", per_page=check_per_page(per_page), base=self._client.base)
+        return Paginator(self._client, style, model=Contact, frame_builder="contacts_frame")
+
+    def search(
+        self,
+        query: Query | Mapping[str, Any],
+        sort: str | Mapping[str, str] | None = None,
+        per_page: int = 150,
+        *,
+        order: str = "ascending",
+    ) -> Paginator[Contact]:
+        """Contacts matching ``query`` (``ik.field(...)`` expressions or Intercom's raw JSON).
+
+        Queries are validated before any request (``InvalidQuery``). Date bounds with a time of day mean exactly
+        what they say: Intercom compares dates by whole day, so the bound is widened to its day on the server and
+        the exact bound is applied here.
+        """
+        plan = plan_search(query, resource="contacts")
+        sort_body = _sort(sort, order)
+        style = Search(
+            "/contacts/search",
+            plan.server_query,
+            per_page=check_per_page(per_page),
+            sort=sort_body,
+            base=self._client.base,
+        )
+        return Paginator(
+            self._client, style, model=Contact, frame_builder="contacts_frame", post_filter=plan.post_filter
+        )
+
+
+def _sort(sort: str | Mapping[str, str] | None, order: str) -> dict[str, str] | None:
+    if sort is None:
+        return None
+    if isinstance(sort, Mapping):
+        return sort_spec(sort.get("field", ""), sort.get("order", order))
+    return sort_spec(sort, order)

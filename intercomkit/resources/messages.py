@@ -1,0 +1,132 @@
+"""``client.messages``: admin-initiated messages (``POST /messages``), one at a time or from a DataFrame."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from .._models import Message
+from ..errors import NotFound, SendError
+from ..messages._bulk import check_admin, send_bulk, sender_error
+from ..messages._payload import admin_id, message_kind, message_payload, recipient
+from ._base import Resource
+
+__all__ = ["Messages"]
+
+
+class Messages(Resource):
+    async def send(
+        self,
+        *,
+        from_admin: Any,
+        to: Any,
+        body: str,
+        message_type: str | None = None,
+        subject: str | None = None,
+        template: str | None = None,
+    ) -> Message:
+        """Send one message from an admin to a contact; returns the created ``Message``.
+
+        ``to`` is a contact id or a contact (``Contact``, dict, DataFrame row) with ``id`` and ``role``; the
+        recipient type (``user``/``lead``) is its role (looked up with ``GET /contacts/{id}`` when not given).
+        ``message_type`` is ``"in_app"`` or ``"email"`` (default: email when a ``subject`` is given, else in-app);
+        an email needs a subject, ``template`` is ``"plain"`` (default) or ``"personal"``.
+
+        ``.id`` of the result is a **message id, not a conversation id**: Intercom opens a conversation only once
+        the contact replies. ``POST /messages`` is never retried after it may have reached Intercom: an
+        ambiguous failure raises ``OutcomeUnknown`` (check before sending again).
+        """
+        kind, style = message_kind(message_type, subject, template)
+        sender = admin_id(from_admin)
+        contact_id, role = _contact(to)
+        if role is None:
+            role = (await self._client.contacts.get(contact_id)).role
+        payload = message_payload(
+            sender=sender,
+            to=recipient(contact_id, role),
+            body=body,
+            message_type=kind,
+            subject=subject,
+            template=style,
+        )
+        try:
+            return Message(await self._client.request("POST", "/messages", json=payload))
+        except NotFound as exc:
+            raise await self._explain_not_found(exc, sender, contact_id) from None
+
+    async def _explain_not_found(self, exc: NotFound, sender: int, contact_id: str) -> Exception:
+        # Intercom answers 404 both for an unknown sender and an unknown recipient: ask /admins which it was.
+        try:
+            await check_admin(self._client, sender)
+        except SendError:
+            return sender_error(exc, sender)
+        return NotFound(
+            f"contact {contact_id!r} not found ({exc.message}); a contact created moments ago may need a few "
+            "seconds before it can be messaged",
+            status=exc.status,
+            request_id=exc.request_id,
+            code=exc.code,
+            errors=exc.errors,
+        )
+
+    async def send_bulk(
+        self,
+        rows: Any,
+        *,
+        body: str,
+        from_admin: Any,
+        subject: str | None = None,
+        message_type: str | None = None,
+        template: str | None = None,
+        key: str | None = None,
+        to: str = "id",
+        role: str | None = "role",
+        log: Any = None,
+        dry_run: bool = True,
+        resend_unknown: bool = False,
+        concurrency: int = 4,
+        progress: bool = False,
+    ) -> Any:
+        """Send one message per row of ``rows`` (a DataFrame or a list of dicts); returns a DataFrame per row.
+
+        ``body`` and ``subject`` are ``{{ column }}`` templates (``{{ location.city }}``, ``{{ name | "there" }}``).
+        Every row is checked first (missing columns, empty values, duplicate ``key``, missing contact ids, the
+        sender against ``GET /admins``) and ``TemplateError`` lists every problem before anything is sent.
+
+        ``dry_run=True`` (the default) sends nothing and returns the rendered messages. A real run needs ``log``
+        (a JSONL path): rows are logged before and after sending, so a rerun with the same log skips rows
+        already sent. ``key`` names the column identifying a row (default: the index); ``to`` the contact-id
+        column; ``role`` the user/lead column (looked up per contact when absent). Rows whose outcome is
+        ``unknown`` are never resent unless ``resend_unknown=True``: reconcile them with ``SendLog``.
+        """
+        return await send_bulk(
+            self._client,
+            rows,
+            body=body,
+            from_admin=from_admin,
+            subject=subject,
+            message_type=message_type,
+            template=template,
+            key=key,
+            to=to,
+            role=role,
+            log=log,
+            dry_run=dry_run,
+            resend_unknown=resend_unknown,
+            concurrency=concurrency,
+            progress=progress,
+        )
+
+
+def _contact(to: Any) -> tuple[str, str | None]:
+    """``(contact id, role or None)`` from an id, a ``Contact``, a dict or a DataFrame row."""
+    if isinstance(to, str):
+        if not to.strip():
+            raise ValueError("to must be a contact id, got an empty string")
+        return to.strip(), None
+    raw = to.raw if hasattr(to, "raw") else to
+    if isinstance(raw, Mapping) or hasattr(raw, "get"):
+        cid, role = raw.get("id"), raw.get("role")
+        if isinstance(cid, str) and cid.strip():
+            return cid.strip(), role if role in ("user", "lead") else None
+    raise TypeError(f"to must be a contact id or a contact with an 'id', got {type(to).__name__}")
