@@ -42,6 +42,7 @@ __all__ = [
     "contacts_table",
     "read_contacts_csv",
     "records_frame",
+    "typed_records_frame",
 ]
 
 # Column kinds → pandas dtype / Arrow type.
@@ -375,6 +376,32 @@ def records_frame(items: Iterable[Any], *, dtype_backend: str | None = None) -> 
         {name: [row.get(name) for row in flat] for name in names}, index=pd.RangeIndex(len(flat))
     )
     return frame.convert_dtypes(dtype_backend=dtype_backend or "numpy_nullable")
+
+
+def typed_records_frame(
+    rows: list[dict[str, Any]],
+    *,
+    columns: list[str],
+    strings: Iterable[str] = (),
+    datetimes: Iterable[str] = (),
+    integers: Iterable[str] = (),
+) -> pd.DataFrame:
+    """Flat rows with a fixed column order and the named columns typed (``string``, UTC datetimes, ``Int64``).
+
+    Datetime columns accept ISO 8601 text, datetimes or unix seconds.
+    """
+    frame = pd.DataFrame(rows, columns=columns)
+    for column in datetimes:
+        values = frame[column]
+        if len(values) and all(isinstance(v, int | float) for v in values.dropna()):
+            frame[column] = pd.to_datetime(values, unit="s", utc=True)
+        else:
+            frame[column] = pd.to_datetime(values, utc=True, format="ISO8601")
+    for column in integers:
+        frame[column] = frame[column].astype("Int64")
+    for column in strings:
+        frame[column] = frame[column].astype("string")
+    return frame
 
 
 def _flatten(obj: dict[str, Any], prefix: str, out: dict[str, Any]) -> None:

@@ -1,7 +1,7 @@
 """``events_frame``: received webhook events as a DataFrame.
 
-Staged here until it moves into ``intercomkit/_frames.py`` (the one module allowed to import pandas at import
-time); pandas is imported inside the function so importing ``intercomkit.webhooks`` never loads it.
+The rows are folded here from the log; the typed frame is built by ``intercomkit._frames`` (the one module that
+imports pandas), loaded on first call so importing ``intercomkit.webhooks`` never loads pandas.
 """
 
 from __future__ import annotations
@@ -35,8 +35,6 @@ def events_frame(log: str | os.PathLike[str] | list[dict[str, Any]] | Any) -> pd
     ``log`` is a JSONL log path, a list of log records, or a ``Router``. ``status`` is ``received`` (no handler
     has run yet, or none matched), ``handled`` or ``failed`` (latest run of some handler failed).
     """
-    import pandas as pd
-
     if isinstance(log, str | os.PathLike):
         records = read_log(log)
     elif isinstance(log, list):
@@ -58,10 +56,12 @@ def events_frame(log: str | os.PathLike[str] | list[dict[str, Any]] | Any) -> pd
                 "status": state.status,
             }
         )
-    frame = pd.DataFrame(rows, columns=EVENT_COLUMNS)
-    for column in ("received_at", "created_at"):
-        frame[column] = pd.to_datetime(frame[column], utc=True, format="ISO8601")
-    frame["delivery_attempts"] = frame["delivery_attempts"].astype("Int64")
-    for column in ("id", "topic", "item_type", "item_id", "status"):
-        frame[column] = frame[column].astype("string")
-    return frame
+    from .._frames import typed_records_frame
+
+    return typed_records_frame(
+        rows,
+        strings=("id", "topic", "item_type", "item_id", "status"),
+        datetimes=("received_at", "created_at"),
+        integers=("delivery_attempts",),
+        columns=EVENT_COLUMNS,
+    )
