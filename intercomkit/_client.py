@@ -19,14 +19,16 @@ from typing import TYPE_CHECKING, Any
 import anyio
 import httpx
 
+from ._credentials import resolve_token
 from ._protocol.headers import DEFAULT_API_VERSION, check_token, default_headers
 from ._protocol.ratelimit import RateLimit
 from ._protocol.regions import BaseURL, resolve_base_url
 from ._protocol.responses import decipher
 from ._protocol.retry import RetryPolicy, is_repeatable
-from .errors import AuthenticationRequired, InvalidResponse, OutcomeUnknown, TransportError
+from .errors import InvalidResponse, OutcomeUnknown, TransportError
 
 if TYPE_CHECKING:
+    from ._sync import SyncClient
     from .export import Exporter
     from .resources.admins import Admins
     from .resources.companies import Companies
@@ -36,8 +38,6 @@ if TYPE_CHECKING:
 __all__ = ["AsyncClient", "ClientStats"]
 
 logger = logging.getLogger("intercomkit")
-
-TOKEN_ENV = "INTERCOM_ACCESS_TOKEN"
 
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
 
@@ -49,15 +49,6 @@ class ClientStats:
     requests: int = 0
     retries: int = 0
     rate_limited: int = 0
-
-
-def _missing_token_message() -> str:
-    return (
-        "no Intercom access token found. Connect with one of: "
-        "AsyncClient(token=...); ik.connect(token=...) or the Connect widget ik.notebook.connect() in a notebook; "
-        f"the {TOKEN_ENV} environment variable; a saved profile (AsyncClient(profile='name')); "
-        "or try the offline sandbox: intercomkit.sandbox.Sandbox().client()"
-    )
 
 
 class AsyncClient:
@@ -299,6 +290,14 @@ class AsyncClient:
 
         return Exporter(self)
 
+    @cached_property
+    def sync(self) -> SyncClient:
+        """The same calls without ``await`` (``client.sync.me()``), run on the sync bridge. Use a client either
+        with ``await`` or through ``.sync``, not both: its connection pool belongs to one event loop."""
+        from ._sync import SyncClient
+
+        return SyncClient(self)
+
 
 class _Retryable(Exception):
     """Carries a 429/5xx error from the single-send layer up to the retry loop."""
@@ -327,15 +326,6 @@ def _transport_error(
 
 
 def _resolve_credentials(profile: str | None, env: Mapping[str, str]) -> tuple[str, str | None, str | None]:
-    """Token, region and base URL from the session, the environment or a saved profile."""
-    try:
-        from ._credentials import resolve_token
-    except ImportError:  # pragma: no cover - the credentials module ships with the package
-        resolve_token = None
-    if resolve_token is not None:
-        resolved = resolve_token(profile=profile, env=env)
-        return resolved.token, getattr(resolved, "region", None), getattr(resolved, "base_url", None)
-    token = env.get(TOKEN_ENV)
-    if not token:
-        raise AuthenticationRequired(_missing_token_message())
-    return token, None, None
+    """Token, region and base URL from an explicit profile, the session, the environment or the default profile."""
+    resolved = resolve_token(profile=profile, env=env)
+    return resolved.token, resolved.region, resolved.base_url
