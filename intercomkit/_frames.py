@@ -115,18 +115,24 @@ def _clean_str(v: Any) -> str | None:
     return str(v)
 
 
+# Beyond year 9999 (what datetime accepts) a timestamp is garbage, not a date: it becomes NaT instead of
+# aborting the whole frame with an OverflowError.
+_MAX_TS = 253402300800
+_INT64 = (-(2**63), 2**63 - 1)
+
+
 def _clean_ts(v: Any) -> int | None:
     if type(v) is int:
-        return v if v > 0 else None
-    if type(v) is float and math.isfinite(v) and v > 0:
+        return v if 0 < v < _MAX_TS else None
+    if type(v) is float and math.isfinite(v) and 0 < v < _MAX_TS:
         return int(v)
     return None
 
 
 def _clean_int(v: Any) -> int | None:
     if type(v) is int:
-        return v
-    if type(v) is float and v.is_integer():
+        return v if _INT64[0] <= v <= _INT64[1] else None
+    if type(v) is float and v.is_integer() and _INT64[0] <= v <= _INT64[1]:
         return int(v)
     return None
 
@@ -245,7 +251,9 @@ def _custom_kind(values: list[Any]) -> str:
     if types == {bool}:
         return _B
     if types == {int}:
-        return _I
+        # Ints past int64 (an id stored as a number) keep every digit as text rather than overflow.
+        in_range = all(v is None or _INT64[0] <= v <= _INT64[1] for v in values)
+        return _I if in_range else _S
     if types <= {int, float}:
         return _F
     return _S

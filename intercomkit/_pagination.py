@@ -43,7 +43,8 @@ class Paginator(Generic[T]):
 
     ``model`` wraps each raw item for ``async for`` and ``to_list`` (the raw dict stays at ``.raw``);
     ``frame_builder`` names the ``intercomkit._frames`` function that turns raw items into a DataFrame;
-    ``post_filter`` drops items the server returned only because Intercom's filters are coarser than the query.
+    ``post_filter`` drops items the server returned only because Intercom's filters are coarser than the query;
+    ``translate_error`` may turn an API error of a page request into a clearer one (or return ``None`` to keep it).
     """
 
     def __init__(
@@ -56,6 +57,7 @@ class Paginator(Generic[T]):
         post_filter: Callable[[dict[str, Any]], bool] | None = None,
         before_walk: Callable[[], Any] | None = None,
         after_walk: Callable[[], Any] | None = None,
+        translate_error: Callable[[Exception], Exception | None] | None = None,
     ) -> None:
         self._client = client
         self.style = style
@@ -64,6 +66,7 @@ class Paginator(Generic[T]):
         self._post_filter = post_filter
         self._before_walk = before_walk
         self._after_walk = after_walk
+        self._translate_error = translate_error
         self.total_count: int | None = None
 
     def __repr__(self) -> str:
@@ -78,9 +81,7 @@ class Paginator(Generic[T]):
             guard = WalkGuard()
             number = 0
             while request is not None:
-                body = await self._client.request(
-                    request.method, request.path, params=request.params, json=request.json
-                )
+                body = await self._fetch_page(request)
                 items = [item for item in self.style.items(body) if isinstance(item, dict)]
                 number += 1
                 page_total = body.get("total_count")
@@ -102,6 +103,17 @@ class Paginator(Generic[T]):
         finally:
             if self._after_walk is not None:
                 await self._after_walk()
+
+    async def _fetch_page(self, request: PageRequest) -> dict[str, Any]:
+        try:
+            return await self._client.request(
+                request.method, request.path, params=request.params, json=request.json
+            )
+        except Exception as exc:
+            clearer = self._translate_error(exc) if self._translate_error is not None else None
+            if clearer is None:
+                raise
+            raise clearer from exc
 
     async def _raw_items(self, limit: int | None = None) -> AsyncIterator[dict[str, Any]]:
         if limit is not None and limit <= 0:

@@ -152,6 +152,66 @@ def test_plan_widens_sub_day_bounds_and_keeps_day_bounds():
     assert le.post_filter({"created_at": T}) and not le.post_filter({"created_at": T + 1})
 
 
+def test_midnight_datetimes_and_ints_are_exact_instants():
+    # > midnight must keep the contacts created later that same day (the server alone would drop them).
+    plan = plan_search(field("created_at") > datetime(2024, 3, 5))
+    assert plan.server_query == {"field": "created_at", "operator": ">", "value": D - DAY}
+    assert plan.post_filter({"created_at": D + 60}) and not plan.post_filter({"created_at": D})
+    raw = plan_search({"field": "created_at", "operator": ">", "value": D})
+    assert raw.server_query["value"] == D - DAY and raw.post_filter({"created_at": D + 1})
+    # < midnight is already exact under day semantics; > 23:59:59 too (it means from the next midnight).
+    lt = plan_search(field("created_at") < D)
+    assert lt.server_query == {"field": "created_at", "operator": "<", "value": D} and lt.post_filter is None
+    gt = plan_search(field("created_at") > D + DAY - 1)
+    assert gt.server_query == {"field": "created_at", "operator": ">", "value": D} and gt.post_filter is None
+    # = an instant: the server returns the day, the post filter keeps that second.
+    eq = plan_search(field("created_at") == datetime(2024, 3, 5))
+    assert eq.server_query["value"] == D and eq.post_filter is not None
+    assert eq.post_filter({"created_at": D}) and not eq.post_filter({"created_at": D + 1})
+    # >= midnight is exact; <= an instant is < the next second.
+    ge = plan_search(field("created_at") >= D)
+    assert ge.server_query == {"field": "created_at", "operator": ">", "value": D - DAY} and not ge.widened
+    le = plan_search(field("created_at") <= D + DAY - 1)
+    assert le.server_query == {"field": "created_at", "operator": "<", "value": D + DAY} and not le.widened
+
+
+@pytest.mark.parametrize(
+    ("query", "server", "inside", "outside"),
+    [
+        (field("created_at") > date(2024, 3, 5), (">", D), [D + DAY], [D + DAY - 1, D]),
+        (field("created_at") < date(2024, 3, 5), ("<", D), [D - 1], [D, D + 3600]),
+        (field("created_at") == date(2024, 3, 5), ("=", D), [D, D + DAY - 1], [D - 1, D + DAY]),
+        (field("created_at") >= date(2024, 3, 5), (">", D - DAY), [D, D + DAY], [D - 1]),
+        (field("created_at") <= date(2024, 3, 5), ("<", D + DAY), [D + DAY - 1], [D + DAY]),
+    ],
+)
+def test_dates_mean_whole_days_exactly(query, server, inside, outside):
+    plan = plan_search(query)
+    assert (plan.server_query["operator"], plan.server_query["value"]) == server
+    assert plan.post_filter is None
+    assert "whole_day" not in plan.server_query
+    if query.operator in ("=", "<", ">"):
+        assert build_query(query) == {"field": "created_at", "operator": query.operator, "value": D}
+    for x in inside:
+        assert evaluate(query, {"created_at": x}) and evaluate(plan.query, {"created_at": x})
+    for x in outside:
+        assert not evaluate(query, {"created_at": x}) and not evaluate(plan.query, {"created_at": x})
+
+
+def test_whole_day_filters_in_a_widened_query_keep_their_meaning():
+    q = (field("created_at") == date(2024, 3, 5)) & (field("updated_at") > T)
+    plan = plan_search(q)
+    assert plan.post_filter({"created_at": D + DAY - 1, "updated_at": T + 1})
+    assert not plan.post_filter({"created_at": D + DAY, "updated_at": T + 1})
+
+
+def test_whole_days_in_the_workspace_timezone():
+    tz = timezone(timedelta(hours=-5))
+    local_midnight = int(datetime(2024, 3, 5, tzinfo=tz).timestamp())
+    plan = plan_search(field("created_at") > date(2024, 3, 5), tz=tz)
+    assert plan.server_query["value"] == local_midnight and plan.post_filter is None
+
+
 def test_plan_inside_or_groups_evaluates_whole_query():
     q = (field("created_at") > T) | (field("email") == "vip@acme.com")
     plan = plan_search(q)
@@ -198,6 +258,12 @@ def _leaf():
             st.sampled_from(["=", "<", ">"]),
             st.one_of(times, day_aligned),
         ),
+        st.builds(
+            lambda f, op, v: Filter(f, op, v),
+            st.sampled_from(_DATE_FIELDS),
+            st.sampled_from(["=", "<", ">", "<=", ">="]),
+            st.one_of(times, day_aligned, day_aligned.map(lambda t: datetime.fromtimestamp(t, UTC).date())),
+        ),
     )
 
 
@@ -223,7 +289,8 @@ def _item():
     )
 
 
-@given(_tree(2))
+@given(_tree(2).filter(lambda q: not _has_inclusive_date(q)))
+@settings(suppress_health_check=[HealthCheck.filter_too_much])
 def test_valid_trees_roundtrip(q):
     out = build_query(q)
     assert build_query(out) == out
@@ -234,6 +301,12 @@ def test_valid_trees_roundtrip(q):
 def test_too_deep_trees_always_rejected(q):
     with pytest.raises(InvalidQuery):
         build_query(q)
+
+
+def _has_inclusive_date(q) -> bool:
+    if isinstance(q, Filter):
+        return q.operator in ("<=", ">=")
+    return any(_has_inclusive_date(x) for x in q.items)
 
 
 def _depth(q) -> int:
@@ -254,3 +327,10 @@ def test_widened_server_query_is_a_superset(q, items):
 
 def test_naive_datetime_docstring_claim():
     assert to_unix(datetime(2024, 3, 5, 14)) == to_unix(datetime(2024, 3, 5, 14, tzinfo=UTC))
+
+
+def test_a_custom_attribute_missing_from_a_record_is_unset_not_unknown():
+    plan = plan_search((field("created_at") > T) | (field("custom_attributes.seats") > 5))
+    assert not plan.post_filter({"created_at": T - 10, "custom_attributes": {}})
+    assert plan.post_filter({"created_at": T - 10, "custom_attributes": {"seats": 6}})
+    assert evaluate(field("custom_attributes.seats") == None, {"custom_attributes": {}})  # noqa: E711

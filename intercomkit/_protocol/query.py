@@ -13,14 +13,17 @@ Rules mirrored from Intercom (``POST /contacts/search``, API 2.16), checked befo
 * the operator must suit the field's type (``FIELD_TYPES``); ``custom_attributes.<name>`` accepts any operator;
 * ``IN``/``NIN`` take a list; values must have the field's type; unknown fields get a did-you-mean.
 
-Dates. Datetimes and dates become unix seconds; a naive datetime is taken as UTC, a ``date`` as its midnight UTC.
-Intercom matches date fields by *calendar day* (``> 14:00 on March 5`` silently means "from March 6").
-:func:`plan_search` makes a query mean what it says: bounds with a time of day are widened to whole days for the
-server (so it returns a superset) and :attr:`SearchPlan.post_filter` keeps exactly the matching records. Bounds that
-fall on midnight are *day bounds* and keep Intercom's meaning, which is what a ``date`` says:
+Dates. Datetimes and dates become unix seconds; a naive datetime is taken as UTC. Intercom matches date fields by
+*calendar day* (``> 14:00 on March 5`` silently means "from March 6", and ``> midnight March 5`` too).
+:func:`plan_search` (used by ``client.contacts.search``) makes a query mean what it says:
+
+* a ``datetime`` or an ``int`` is an exact instant, midnight included: the bound is widened to whole days for the
+  server (a superset) and :attr:`SearchPlan.post_filter` keeps exactly the matching records;
+* a ``datetime.date`` is a whole calendar day, which Intercom can answer exactly (no post filter). The
+  :class:`Filter` remembers that its int value came from a date. Raw dict queries carry ints: exact instants.
 
 =============  ==========================  ==================================
-operator       midnight of day D (a date)  instant t (has a time of day)
+operator       ``date`` D (whole day)      ``datetime``/int t (an instant)
 =============  ==========================  ==================================
 ``=``          on day D                    exactly t (to the second)
 ``>``          after day D (from D+1)      after t
@@ -30,8 +33,8 @@ operator       midnight of day D (a date)  instant t (has a time of day)
 =============  ==========================  ==================================
 
 Intercom refuses ``>=``/``<=`` on date fields; :func:`plan_search` rewrites them to ``>``/``<`` (``>= D`` is
-``> D-1``), while :func:`build_query`, which only emits what Intercom accepts verbatim, refuses them and says so.
-Integer fields take ``>=``/``<=`` natively.
+``> D-1``), while :func:`build_query`, which only emits what Intercom accepts verbatim (and so keeps Intercom's
+day semantics for every value), refuses them and says so. Integer fields take ``>=``/``<=`` natively.
 
 Day boundaries are UTC unless a ``tz`` is given (Intercom uses the workspace's timezone). Custom attributes are never
 widened: their type (date or number) is not known here.
@@ -71,6 +74,9 @@ __all__ = [
 MAX_NESTING = 2
 MAX_FILTERS_PER_GROUP = 15
 DAY = 86_400
+# Marks a date filter whose value was a ``datetime.date`` (a whole day) in the queries plan_search/evaluate see.
+# Never sent to Intercom: build_query and SearchPlan.server_query carry plain filters only.
+WHOLE_DAY = "whole_day"
 
 _STRING, _INTEGER, _DATE, _BOOLEAN, _TAG, _CUSTOM = "string", "integer", "date", "boolean", "tag_id", "custom"
 
@@ -219,26 +225,33 @@ class Query:
         """Intercom's JSON for this query, validated for ``resource`` ("contacts" or "companies")."""
         return build_query(self, resource=resource)
 
-    def _json(self) -> dict[str, Any]:  # pragma: no cover - abstract
+    def _json(self, annotate: bool = False) -> dict[str, Any]:  # pragma: no cover - abstract
         raise NotImplementedError
 
 
 class Filter(Query):
     """One ``{"field", "operator", "value"}`` condition."""
 
-    __slots__ = ("field", "operator", "value")
+    __slots__ = ("field", "operator", "value", "whole_day")
 
     def __init__(self, field: str, operator: str, value: Any) -> None:
         self.field = field
         self.operator = operator
+        # A ``date`` (not a datetime) means a whole calendar day; it becomes an int below, so remember it.
+        self.whole_day = isinstance(value, date) and not isinstance(value, datetime)
         self.value = _convert(value)
 
-    def _json(self) -> dict[str, Any]:
+    def _json(self, annotate: bool = False) -> dict[str, Any]:
         value = list(self.value) if isinstance(self.value, list) else self.value
-        return {"field": self.field, "operator": self.operator, "value": value}
+        node = {"field": self.field, "operator": self.operator, "value": value}
+        if annotate and self.whole_day:
+            node[WHOLE_DAY] = True
+        return node
 
     def __repr__(self) -> str:
-        return f"Filter({self.field!r} {self.operator} {self.value!r})"
+        return (
+            f"Filter({self.field!r} {self.operator} {self.value!r}{' (whole day)' if self.whole_day else ''})"
+        )
 
 
 class Group(Query):
@@ -250,8 +263,8 @@ class Group(Query):
         self.operator = operator
         self.items: tuple[Query, ...] = tuple(items)
 
-    def _json(self) -> dict[str, Any]:
-        return {"operator": self.operator, "value": [item._json() for item in self.items]}
+    def _json(self, annotate: bool = False) -> dict[str, Any]:
+        return {"operator": self.operator, "value": [item._json(annotate) for item in self.items]}
 
     def __repr__(self) -> str:
         return f"Group({self.operator}, {list(self.items)!r})"
@@ -345,9 +358,9 @@ def build_query(q: Query | Mapping[str, Any], *, resource: str = "contacts") -> 
     return validate_query(_to_json(q), resource=resource)
 
 
-def _to_json(q: Query | Mapping[str, Any]) -> dict[str, Any]:
+def _to_json(q: Query | Mapping[str, Any], annotate: bool = False) -> dict[str, Any]:
     if isinstance(q, Query):
-        return q._json()
+        return q._json(annotate)
     if isinstance(q, Field):
         raise InvalidQuery(f"{q!r} is a field, not a filter: compare it, e.g. field({q.name!r}) == ...")
     if isinstance(q, Mapping):
@@ -363,11 +376,13 @@ def validate_query(
     return _validate(query, resource, depth=0, inclusive=allow_date_inclusive)
 
 
-def _validate(node: Any, resource: str, depth: int, inclusive: bool) -> dict[str, Any]:
+def _validate(
+    node: Any, resource: str, depth: int, inclusive: bool, keep_day: bool = False
+) -> dict[str, Any]:
     if not isinstance(node, Mapping):
         raise InvalidQuery(f"a query node must be a dict, got {type(node).__name__}")
     if "field" in node:
-        return _validate_filter(node, resource, inclusive)
+        return _validate_filter(node, resource, inclusive, keep_day)
     operator = node.get("operator")
     if operator not in ("AND", "OR"):
         if operator is None or "value" not in node:
@@ -391,11 +406,13 @@ def _validate(node: Any, resource: str, depth: int, inclusive: bool) -> dict[str
         )
     return {
         "operator": operator,
-        "value": [_validate(item, resource, depth + 1, inclusive) for item in items],
+        "value": [_validate(item, resource, depth + 1, inclusive, keep_day) for item in items],
     }
 
 
-def _validate_filter(node: Mapping[str, Any], resource: str, inclusive: bool) -> dict[str, Any]:
+def _validate_filter(
+    node: Mapping[str, Any], resource: str, inclusive: bool, keep_day: bool = False
+) -> dict[str, Any]:
     name, operator = node.get("field"), node.get("operator")
     if not isinstance(name, str):
         raise InvalidQuery(f"a filter's field must be a string, got {name!r}")
@@ -420,7 +437,10 @@ def _validate_filter(node: Mapping[str, Any], resource: str, inclusive: bool) ->
             f"operator {operator!r} is not valid on {ftype} field {name!r}; valid: {', '.join(sorted(allowed))}{hint}"
         )
     value = _check_value(name, ftype, operator, node["value"])
-    return {"field": name, "operator": operator, "value": value}
+    out = {"field": name, "operator": operator, "value": value}
+    if keep_day and ftype == _DATE and node.get(WHOLE_DAY) is True and value is not None:
+        out[WHOLE_DAY] = True
+    return out
 
 
 def _check_value(name: str, ftype: str, operator: str, value: Any) -> Any:
@@ -535,7 +555,7 @@ def plan_search(
     keeps every AND/OR combination a superset; the post filter then evaluates the whole original query.
     """
     zone = tz or UTC
-    query = validate_query(_to_json(q), resource=resource, allow_date_inclusive=True)
+    query = _validate(_to_json(q, annotate=True), resource, 0, inclusive=True, keep_day=True)
     fields = _fields_for(resource)
     widened = False
 
@@ -545,21 +565,9 @@ def plan_search(
             return {"operator": node["operator"], "value": [widen(item) for item in node["value"]]}
         if fields.get(node["field"]) != _DATE or node["value"] is None:
             return node
-        op, v = node["operator"], node["value"]
-        start = _day_start(v, zone)
-        aligned = start == v
-        widened = widened or not aligned
-        if op == "=":
-            # The server matches the whole day containing v, in the workspace's own timezone.
-            return node
-        if op == ">":
-            return node if aligned else {**node, "value": _shift_day(start, -1, zone)}
-        if op == ">=":
-            return {**node, "operator": ">", "value": _shift_day(start, -1, zone)}
-        if op == "<":
-            return node if aligned else {**node, "value": _shift_day(start, 1, zone)}
-        # "<=": through the day of v
-        return {**node, "operator": "<", "value": _shift_day(start, 1, zone)}
+        server, exact = _server_date_filter(node, zone)
+        widened = widened or not exact
+        return server
 
     server_query = widen(query)
     post_filter = None
@@ -569,6 +577,45 @@ def plan_search(
             return evaluate(_query, item, resource=resource, tz=zone)
 
     return SearchPlan(query=query, server_query=server_query, post_filter=post_filter, tz=zone)
+
+
+def _server_date_filter(node: Mapping[str, Any], tz: tzinfo) -> tuple[dict[str, Any], bool]:
+    """The day-granular filter Intercom gets for one date leaf, and whether it is exact (no post filter needed).
+
+    Intercom reads ``> v`` as "from the day after v's day", ``< v`` as "before v's day" and ``= v`` as "on v's day".
+    """
+    name, op, v = node["field"], node["operator"], int(node["value"])
+
+    def leaf(operator: str, value: int) -> dict[str, Any]:
+        return {"field": name, "operator": operator, "value": value}
+
+    if node.get(WHOLE_DAY):
+        start = _whole_day_start(v, tz)
+        if op in ("=", ">", "<"):
+            return leaf(op, start), True
+        if op == ">=":
+            return leaf(">", _shift_day(start, -1, tz)), True
+        return leaf("<", _shift_day(start, 1, tz)), True  # "<=": through day D
+    # An exact instant. On whole seconds, x > t is x >= t + 1 and x <= t is x < t + 1.
+    if op == "=":
+        return leaf("=", v), False  # the server returns v's whole day; the post filter keeps that second
+    if op in (">", ">="):
+        lower = v + 1 if op == ">" else v  # x >= lower
+        start = _day_start(lower, tz)
+        return leaf(">", _shift_day(start, -1, tz)), start == lower
+    upper = v + 1 if op == "<=" else v  # x < upper
+    start = _day_start(upper, tz)
+    if start == upper:
+        return leaf("<", upper), True
+    return leaf("<", _shift_day(start, 1, tz)), False
+
+
+def _whole_day_start(v: int, tz: tzinfo) -> int:
+    """Midnight, in ``tz``, of the calendar day a ``date`` named (its value is that day's midnight UTC)."""
+    if tz is UTC:
+        return v - v % DAY
+    d = datetime.fromtimestamp(v, UTC).date()
+    return math.floor(datetime(d.year, d.month, d.day, tzinfo=tz).timestamp())
 
 
 _MISSING = object()
@@ -581,7 +628,8 @@ def _lookup(item: Mapping[str, Any], name: str) -> Any:
     if rest:
         inner = item.get(head)
         if isinstance(inner, Mapping):
-            return inner.get(rest, _MISSING) if head == "custom_attributes" else _lookup(inner, rest)
+            # An attribute missing from a record's custom_attributes is unset (null), not unknown.
+            return inner.get(rest) if head == "custom_attributes" else _lookup(inner, rest)
     return _MISSING
 
 
@@ -595,14 +643,14 @@ def evaluate(
 ) -> bool:
     """Does the raw API dict ``item`` match the query JSON?
 
-    ``server=False`` (default): the query's intended meaning (module docstring table: day bounds for midnight
-    values, exact instants otherwise). ``server=True``: Intercom's day-truncating behaviour, as a fake server would
-    match. String comparisons are case-insensitive, like Intercom's. Conditions that a record dict cannot answer
+    ``server=False`` (default): the query's intended meaning (module docstring table: whole days for filters built
+    from a ``date``, exact instants for datetimes and ints). ``server=True``: Intercom's day-truncating behaviour,
+    as a fake server would match. String comparisons are case-insensitive, like Intercom's. Conditions that a record dict cannot answer
     (``segment_id``, a ``tag_id`` beyond the 10 listed tags, absent keys) count as matching: the server already
     applied them.
     """
     if isinstance(query, Query):
-        query = query._json()
+        query = query._json(annotate=True)
     result = _eval(query, item, _fields_for(resource), server, tz or UTC)
     return result is not False
 
@@ -621,7 +669,12 @@ def _eval(node: Mapping[str, Any], item: Mapping[str, Any], fields: dict[str, st
     if x is _MISSING:
         return None
     if ftype == _DATE and v is not None:
-        return _eval_date(x, op, int(v), server, tz)
+        v = int(v)
+        if server:
+            return _eval_day(x, op, _day_start(v, tz), tz)
+        if node.get(WHOLE_DAY):
+            return _eval_day(x, op, _whole_day_start(v, tz), tz)
+        return _eval_instant(x, op, v)
     return _compare(x, op, v)
 
 
@@ -636,20 +689,24 @@ def _eval_tag(item: Mapping[str, Any], op: str, v: Any) -> bool | None:
     return found if op == "=" else not found
 
 
-def _eval_date(x: Any, op: str, v: int, server: bool, tz: tzinfo) -> bool:
+def _eval_day(x: Any, op: str, start: int, tz: tzinfo) -> bool:
+    """Day semantics: ``start`` is the midnight of the day the filter names."""
     if isinstance(x, bool) or not isinstance(x, (int, float)):
         return False
-    start = _day_start(v, tz)
-    if server or start == v:
-        if op == "=":
-            return start <= x < _shift_day(start, 1, tz)
-        if op == ">":
-            return x >= _shift_day(start, 1, tz)
-        if op == ">=":
-            return x >= start
-        if op == "<":
-            return x < start
-        return x < _shift_day(start, 1, tz)  # "<="
+    if op == "=":
+        return start <= x < _shift_day(start, 1, tz)
+    if op == ">":
+        return x >= _shift_day(start, 1, tz)
+    if op == ">=":
+        return x >= start
+    if op == "<":
+        return x < start
+    return x < _shift_day(start, 1, tz)  # "<="
+
+
+def _eval_instant(x: Any, op: str, v: int) -> bool:
+    if isinstance(x, bool) or not isinstance(x, (int, float)):
+        return False
     if op == "=":
         return math.floor(x) == v
     if op == ">":

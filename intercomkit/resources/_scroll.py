@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._pagination import Page, Paginator
 from .._protocol.pages import PageRequest, Scroll, WalkGuard
-from ..errors import BadRequest, NotFound, ScrollExpired, ScrollInProgress
+from ..errors import BadRequest, NotFound, PaginationError, ScrollExpired, ScrollInProgress
 
 if TYPE_CHECKING:
     from .._client import AsyncClient
@@ -33,6 +33,18 @@ def _is_scroll_exists(exc: BadRequest) -> bool:
 def _is_expired(exc: Exception) -> bool:
     text = f"{getattr(exc, 'code', '') or ''} {getattr(exc, 'message', '')}".lower()
     return "expired" in text or "scroll_param" in text or "not found" in text or "invalid scroll" in text
+
+
+def _check_no_repeats(items: list[dict[str, Any]], this_pass: set[str]) -> None:
+    # One scroll is a snapshot: a company twice in one pass means the scroll is looping (other tools have run for
+    # days producing millions of duplicates). Ids seen before a restart are expected and skipped instead.
+    for item in items:
+        ident = str(item.get("id"))
+        if ident in this_pass:
+            raise PaginationError(
+                f"the companies scroll returned company {ident!r} twice in one pass: stopping a runaway scroll"
+            )
+        this_pass.add(ident)
 
 
 class ScrollPaginator(Paginator[Any]):
@@ -86,6 +98,7 @@ class ScrollPaginator(Paginator[Any]):
         number = 0
         while True:
             guard = WalkGuard()
+            this_pass: set[str] = set()
             request: PageRequest | None = self.style.first()
             try:
                 while request is not None:
@@ -93,6 +106,7 @@ class ScrollPaginator(Paginator[Any]):
                     items = [i for i in self.style.items(body) if isinstance(i, dict)]
                     current, request = request, self.style.next(request, body)
                     guard.observe(items, body, request)
+                    _check_no_repeats(items, this_pass)
                     total = body.get("total_count")
                     if isinstance(total, int) and not isinstance(total, bool):
                         self.total_count = total

@@ -63,7 +63,11 @@ class Contacts(Resource):
         """The contact with exactly this email, or ``None``. (Several leads may share one: the oldest wins.)"""
         if not isinstance(email, str) or not email.strip():
             raise TypeError("email must be a non-empty str")
-        found = await self.search(field("email") == email.strip(), per_page=5).to_list(limit=5)
+        wanted = email.strip()
+        # Intercom's "=" compares emails as stored; ask for both spellings and match case-insensitively here.
+        spellings = list(dict.fromkeys([wanted, wanted.lower()]))
+        query = field("email").isin(spellings) if len(spellings) > 1 else field("email") == wanted
+        found = await self.search(query, per_page=5).to_list(limit=5)
         exact = [
             c
             for c in found

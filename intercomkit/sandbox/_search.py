@@ -72,7 +72,7 @@ _OPERATORS = {"=", "!=", "IN", "NIN", "<", "<=", ">", ">=", "~", "!~", "^", "$"}
 _ALLOWED = {
     "string": {"=", "!=", "IN", "NIN", "~", "!~", "^", "$"},
     "date": {"=", "<", ">"},
-    "boolean": {"=", "!="},
+    "boolean": {"=", "!=", "IN", "NIN"},
     "tag": {"=", "!="},
     # custom attributes are typed by the value the query carries
     "custom": _OPERATORS,
