@@ -1,0 +1,795 @@
+"""One export run: plan → concurrent window walks (anyio task group) → completeness check → merge → rename.
+
+Run start ``T`` is frozen: windows end with the UTC day containing ``T`` and rows created after ``T`` are skipped
+(counted in ``created_during_run``); the next ``since_last`` run picks them up. Windows are fetched by a pool of
+workers reading one queue; a window that turns out denser than ``split_rows`` is halved and both halves queued.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import random
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import anyio
+import pyarrow as pa
+
+from .._protocol.pages import MAX_PER_PAGE, Search
+from .._protocol.query import _to_json, plan_search
+from ..errors import (
+    BadRequest,
+    ConfigurationError,
+    InvalidQuery,
+    InvalidResponse,
+    NotFound,
+    RateLimited,
+    ServerError,
+    TransportError,
+)
+from . import _plan
+from ._limiter import RequestLimiter
+from ._manifest import Manifest, StateFile
+from ._sinks import (
+    CsvOutput,
+    ParquetOutput,
+    PartWriter,
+    base_columns,
+    custom_kind,
+    dedupe_newest,
+    expand_custom,
+    final_schema,
+    fsync_dir,
+    items_table,
+    observe_custom,
+    read_part,
+)
+
+if TYPE_CHECKING:
+    from .._client import AsyncClient
+    from . import ExportResult
+
+__all__ = ["ExportOptions", "run_export"]
+
+logger = logging.getLogger("intercomkit.export")
+
+_SORT = {"field": "created_at", "order": "ascending"}
+_WINDOW_RETRIES = 3  # window-level retries after the client's own retries gave up (continues from the cursor)
+_RETRYABLE = (TransportError, ServerError, InvalidResponse, RateLimited)
+
+
+@dataclass
+class ExportOptions:
+    kind: str  # "contacts" | "companies"
+    path: str
+    format: str  # "csv" | "csv.gz" | "parquet"
+    fields: list[str] | None = None
+    query: Any = None
+    updated_since: int | None = None
+    since_last: bool = False
+    concurrency: int | str = "auto"
+    resume: bool = True
+    progress: bool = True
+    per_window: int = 20 * MAX_PER_PAGE  # target rows per window
+    split_rows: int = 40 * MAX_PER_PAGE  # a window past this many rows (and > 1 day) is halved
+    single_chain_rows: int = 3 * MAX_PER_PAGE  # tiny workspace: one cursor chain
+    clock: Callable[[], float] | None = None
+
+
+@dataclass
+class _Tally:
+    received: int = 0
+    written: int = 0
+    late: int = 0
+    vanished: int = 0
+    gaps: list[str] = field(default_factory=list)
+    missing: int = 0
+    resumed: int = 0
+    windows: int = 0
+    splits: int = 0
+    restarts: int = 0
+
+
+def detect_format(path: str, fmt: str | None) -> str:
+    if fmt is not None:
+        if fmt not in ("csv", "csv.gz", "parquet"):
+            raise ConfigurationError(f"format must be 'csv', 'csv.gz' or 'parquet', got {fmt!r}")
+        return fmt
+    lower = path.lower()
+    for suffix, name in ((".csv.gz", "csv.gz"), (".csv", "csv"), (".parquet", "parquet"), (".pq", "parquet")):
+        if lower.endswith(suffix):
+            return name
+    raise ConfigurationError(
+        f"cannot tell the format of {path!r} from its suffix: use .csv, .csv.gz or .parquet, or pass format="
+    )
+
+
+def _selected(kind: str, fields: list[str] | None) -> tuple[list[str], list[str] | None]:
+    """(part columns, output columns or None for "all"). Parts always keep id and updated_at for the dedupe."""
+    base = base_columns(kind)
+    if fields is None:
+        return base, None
+    if isinstance(fields, str) or not all(isinstance(f, str) for f in fields):
+        raise ConfigurationError(
+            "fields must be a list of column names such as ['id', 'email', 'custom.plan']"
+        )
+    unknown = [f for f in fields if f not in base and not (f.startswith("custom.") and len(f) > 7)]
+    if unknown:
+        raise ConfigurationError(
+            f"unknown {kind} column(s) {unknown}; columns are {', '.join(base)} and custom.<attribute>"
+        )
+    part = [c for c in base if c in fields or c in ("id", "updated_at")]
+    return part, list(dict.fromkeys(fields))
+
+
+class _Run:
+    def __init__(self, client: AsyncClient, options: ExportOptions, result_cls: type[ExportResult]) -> None:
+        self.client = client
+        self.o = options
+        self.result_cls = result_cls
+        self.clock = options.clock or client.now
+        self.limiter = RequestLimiter(client, options.concurrency)
+        self.part_columns, self.out_columns = _selected(options.kind, options.fields)
+        self.tally = _Tally()
+        self.bar: Any = None
+        self.rng = random.Random()
+        self.state = StateFile(options.path)
+
+    # -- setup -------------------------------------------------------------------------------------------------
+
+    def _signature(self, updated_since: int | None, server_query: Any) -> dict[str, Any]:
+        return {
+            "kind": self.o.kind,
+            "format": self.o.format,
+            "fields": self.o.fields,
+            "query": server_query,
+            "updated_since": updated_since,
+            "output": os.path.abspath(self.o.path),
+        }
+
+    def _user_query(self) -> tuple[Any, Callable[[Mapping[str, Any]], bool] | None, int | None]:
+        """(server query or None, exact post filter or None, updated_since)."""
+        updated_since = self.o.updated_since
+        if self.o.since_last:
+            previous = self.state.read()
+            if previous is None or previous.get("kind") != self.o.kind:
+                raise ConfigurationError(
+                    f"since_last needs a previous successful {self.o.kind} export to {self.o.path} "
+                    f"(its state file {self.state.path} is missing): run a full export first"
+                )
+            updated_since = int(previous["high_water"])
+        user = self.o.query
+        if user is None and updated_since is None:
+            return None, None, None
+        if updated_since is not None:
+            since = {"field": "updated_at", "operator": ">=", "value": int(updated_since)}
+            if user is None:
+                user = since
+            else:
+                user = _to_json(user, annotate=True)
+                head = (
+                    list(user["value"]) if user.get("operator") == "AND" and "field" not in user else [user]
+                )
+                user = {"operator": "AND", "value": [*head, since]}
+        plan = plan_search(user, resource="contacts")
+        return plan.server_query, plan.post_filter, updated_since
+
+    # -- progress ----------------------------------------------------------------------------------------------
+
+    def _open_bar(self, total: int | None, initial: int) -> None:
+        if not self.o.progress:
+            return
+        from tqdm.auto import tqdm
+
+        self.bar = tqdm(
+            total=total,
+            initial=initial,
+            unit=" rows",
+            unit_scale=True,
+            desc=f"export {self.o.kind}",
+            leave=True,
+        )
+
+    def _advance(self, n: int) -> None:
+        if self.bar is not None and n:
+            self.bar.update(n)
+
+    # -- requests ----------------------------------------------------------------------------------------------
+
+    async def _search(
+        self, query: dict[str, Any], per_page: int, *, descending: bool = False
+    ) -> dict[str, Any]:
+        body = {
+            "query": query,
+            "pagination": {"per_page": per_page},
+            "sort": {"field": "created_at", "order": "descending" if descending else "ascending"},
+        }
+        return await self.limiter.request("POST", "/contacts/search", json=body)
+
+    # -- contacts ----------------------------------------------------------------------------------------------
+
+    async def contacts(self) -> ExportResult:
+        started = time.perf_counter()
+        requests0, retries0, limited0 = (
+            self.client.stats.requests,
+            self.client.stats.retries,
+            self.client.stats.rate_limited,
+        )
+        server_query, post_filter, updated_since = self._user_query()
+        self.post_filter = post_filter
+        manifest = Manifest.open(
+            self.o.path, self._signature(updated_since, server_query), resume=self.o.resume
+        )
+        self.manifest = manifest
+        try:
+            _plan.combine([], server_query)
+            windowed = True
+        except InvalidQuery:
+            windowed = False
+        plan = manifest.plan
+        if plan is None:
+            plan = await self._make_plan(server_query, windowed)
+            manifest.set_plan(plan)
+        self.frozen_at = plan["started_at"]
+        self.base = server_query
+        done = [_plan.Window.from_key(k) for k in manifest.windows]
+        self.tally.resumed = len(done)
+        for info in manifest.windows.values():
+            self.tally.received += info["received"]
+            self.tally.written += info["rows"]
+            self.tally.late += info["late"]
+            self.tally.vanished += info["vanished"]
+        todo = self._todo(plan, done)
+        self._open_bar(plan["total"], self.tally.received)
+        try:
+            if plan["chain"] and todo:
+                await self._walk(plan["chain_window"], chain=True)
+            elif todo:
+                await self._pool(todo)
+            missing, expected = await self._check(plan)
+        finally:
+            if self.bar is not None:
+                self.bar.close()
+        rows = self._merge(manifest)
+        if self.tally.missing == 0:
+            self.state.write(
+                {
+                    "kind": self.o.kind,
+                    "high_water": int(self.frozen_at),
+                    "rows": rows,
+                    "format": self.o.format,
+                    "query": server_query,
+                }
+            )
+        manifest.remove()
+        return self.result_cls(
+            kind="contacts",
+            path=self.o.path,
+            format=self.o.format,
+            rows=rows,
+            elapsed=time.perf_counter() - started,
+            requests=self.client.stats.requests - requests0,
+            retries=self.client.stats.retries - retries0,
+            rate_limited=self.client.stats.rate_limited - limited0,
+            expected=expected,
+            missing=missing,
+            vanished=self.tally.vanished,
+            created_during_run=self.tally.late,
+            filtered=self.tally.received - self.tally.written - self.tally.late,
+            windows=len(manifest.windows),
+            resumed_windows=self.tally.resumed,
+            gaps=list(self.tally.gaps),
+            started_at=float(self.frozen_at),
+            updated_since=updated_since,
+            peak_concurrency=self.limiter.peak,
+        )
+
+    async def _make_plan(self, server_query: Any, windowed: bool) -> dict[str, Any]:
+        started_at = int(self.clock())
+        today = _plan.day_of(started_at)
+        if not windowed:
+            # The query cannot take two more filters: walk it whole as one chain (rows after T are skipped).
+            first = await self._search(server_query, 1)
+            total = first.get("total_count") or 0
+            return {"started_at": started_at, "chain": True, "chain_window": None, "total": total,
+                    "first_day": None, "end_day": None, "today": today, "width": 1}  # fmt: skip
+        everything = _plan.window_query(_plan.Window(1, today), server_query)  # days 1 .. today
+        asc = await self._search(everything, 1)
+        total = asc.get("total_count") or 0
+        if not total or not asc.get("data"):
+            return {"started_at": started_at, "chain": False, "chain_window": None, "total": 0,
+                    "first_day": today, "end_day": today, "today": today, "width": 1}  # fmt: skip
+        desc = await self._search(everything, 1, descending=True)
+        first_day = _plan.day_of(asc["data"][0]["created_at"])
+        last = desc["data"][0]["created_at"] if desc.get("data") else asc["data"][0]["created_at"]
+        end_day = min(_plan.day_of(last), today) + 1
+        frozen_end = min(end_day, today)
+        frozen_total = total
+        if end_day > today:  # contacts created today: count the days before today on their own
+            before = _plan.combine(_plan.range_query(1, today), server_query)
+            frozen_total = (await self._search(before, 1)).get("total_count") or 0
+        span = max(frozen_end - first_day, 1)
+        per_window = self.o.per_window
+        limit = self.client.rate_limit
+        if limit is None or limit.limit * 2 >= total / MAX_PER_PAGE:
+            # Latency-bound (the whole run fits in a couple of rate windows): more, smaller windows keep every
+            # slot busy; each window costs about half a page extra, which only matters when requests are scarce.
+            per_window = max(5 * MAX_PER_PAGE, min(per_window, total // (4 * self.limiter.max_concurrency)))
+        count = max(1, math.ceil(total / per_window))
+        width = max(1, math.ceil(span / count))
+        return {"started_at": started_at, "chain": False, "chain_window": None, "total": total,
+                "first_day": first_day, "end_day": end_day, "today": today, "width": width,
+                "single": total <= self.o.single_chain_rows, "frozen_total": frozen_total}  # fmt: skip
+
+    def _todo(self, plan: dict[str, Any], done: list[_plan.Window]) -> list[_plan.Window]:
+        if plan["chain"]:
+            return [] if done else [_plan.Window(0, 1)]
+        first, end, today = plan["first_day"], plan["end_day"], plan["today"]
+        if first is None or first >= end:
+            return []
+        width = (end - first) if plan.get("single") else plan["width"]
+        frozen_end = min(end, today)
+        todo = _plan.uncovered(first, frozen_end, done, max_days=width) if first < frozen_end else []
+        if end > today:  # today's window is walked on its own: it is the only one still growing
+            todo += _plan.uncovered(today, end, done, max_days=1)
+        return todo
+
+    async def _pool(self, windows: list[_plan.Window]) -> None:
+        send, receive = anyio.create_memory_object_stream[_plan.Window](math.inf)
+        pending = len(windows)
+        for w in windows:
+            send.send_nowait(w)
+
+        async def worker(inbox: Any) -> None:
+            nonlocal pending
+            async with inbox:
+                async for window in inbox:
+                    halves = await self._walk(window)
+                    if halves is not None:
+                        self.tally.splits += 1
+                        pending += 1
+                        for half in halves:
+                            send.send_nowait(half)
+                    else:
+                        pending -= 1
+                    if pending == 0:
+                        send.close()
+
+        try:
+            async with anyio.create_task_group() as tg:
+                with receive:
+                    for _ in range(min(self.limiter.max_concurrency, max(len(windows), 1) * 4)):
+                        tg.start_soon(worker, receive.clone())
+        except BaseExceptionGroup as group:
+            # One window gave up and the others were cancelled: raise its error, not a group of one.
+            raise _first_error(group) from None
+
+    async def _walk(self, window: _plan.Window | None, *, chain: bool = False) -> tuple[Any, Any] | None:
+        """Fetch one window into a part file and commit it; return its halves instead when it is too dense."""
+        key = "chain" if window is None or chain else window.key
+        query = self.base if chain else _plan.window_query(window, self.base)  # type: ignore[arg-type]
+        can_split = not chain and window is not None
+        outcome = await self._walk_once(key, query, window, can_split=can_split)
+        if outcome is None or isinstance(outcome, tuple):
+            return outcome
+        # Fewer rows than Intercom counts: walk the window once more, then keep what it gives and report the gap.
+        self.tally.restarts += 1
+        self._advance(-outcome["received"])
+        return await self._walk_once(key, query, window, can_split=False, last_try=True)
+
+    async def _walk_once(
+        self,
+        key: str,
+        query: dict[str, Any],
+        window: _plan.Window | None,
+        *,
+        can_split: bool,
+        last_try: bool = False,
+    ) -> Any:
+        schema = items_table(self.o.kind, [], self.part_columns).schema
+        part = PartWriter(self.manifest.part_path(key), schema)
+        style = Search("/contacts/search", query, per_page=MAX_PER_PAGE, sort=_SORT, base=self.client.base)
+        request = style.first()
+        ids: set[str] = set()
+        custom: dict[str, set[str]] = {}
+        info = {
+            "received": 0,
+            "rows": 0,
+            "late": 0,
+            "first_total": None,
+            "last_total": None,
+            "max_updated": 0,
+        }
+        failures = 0
+        frozen, post = self.frozen_at, self.post_filter
+        try:
+            while request is not None:
+                try:
+                    body = await self.limiter.request(request.method, request.path, json=request.json)
+                except _RETRYABLE as exc:
+                    failures += 1
+                    if failures > _WINDOW_RETRIES:
+                        raise
+                    wait = self.client.retry_policy.backoff(failures, self.rng)
+                    logger.info("window %s: %s; resuming it from its cursor in %.1fs", key, exc, wait)
+                    await self.client.sleep(wait)
+                    continue
+                except (NotFound, BadRequest) as exc:
+                    # A cursor that points at a contact deleted or merged meanwhile: walk the window again.
+                    if request.json and request.json["pagination"].get("starting_after"):
+                        logger.info("window %s: cursor refused (%s); walking it again", key, exc)
+                        self.tally.restarts += 1
+                        self._advance(-info["received"])
+                        part.discard()
+                        return await self._walk_once(key, query, window, can_split=False, last_try=last_try)
+                    raise
+                failures = 0
+                total = body.get("total_count")
+                total = total if isinstance(total, int) and not isinstance(total, bool) else None
+                if info["first_total"] is None:
+                    info["first_total"] = total
+                    if can_split and total is not None and total > self.o.split_rows:
+                        halves = _plan.split(window)  # type: ignore[arg-type]
+                        if halves is not None:
+                            part.discard()
+                            return halves
+                info["last_total"] = total
+                items = [
+                    i for i in (body.get("data") or []) if isinstance(i, dict) and i.get("id") is not None
+                ]
+                fresh = [i for i in items if str(i["id"]) not in ids]
+                ids.update(str(i["id"]) for i in fresh)
+                info["received"] += len(fresh)
+                keep = []
+                for item in fresh:
+                    created = item.get("created_at")
+                    if isinstance(created, int | float) and created > frozen:
+                        info["late"] += 1
+                    elif post is None or post(item):
+                        keep.append(item)
+                        updated = item.get("updated_at")
+                        if isinstance(updated, int) and updated > info["max_updated"]:
+                            info["max_updated"] = updated
+                if keep:
+                    observe_custom(keep, custom)
+                    part.write(items_table(self.o.kind, keep, self.part_columns))
+                info["rows"] += len(keep)
+                self._advance(len(fresh))
+                request = style.next(request, body) if items else None
+            last_total = info["last_total"]
+            if last_total is not None and info["received"] < last_total:
+                info["gap"] = last_total - info["received"]
+                if not last_try:
+                    part.discard()
+                    return info
+            part.commit()
+        except BaseException:
+            part.discard()
+            raise
+        info["custom"] = {name: sorted(tags) for name, tags in custom.items()}
+        self._commit(key, info)
+        return None
+
+    def _commit(self, key: str, info: dict[str, Any]) -> None:
+        first, last = info["first_total"], info["last_total"]
+        vanished = max((first or 0) - (last or 0), 0)
+        record = {
+            "received": info["received"],
+            "rows": info["rows"],
+            "late": info["late"],
+            "vanished": vanished,
+            "total": last,
+            "max_updated": info["max_updated"],
+            "custom": info.get("custom", {}),
+            "gap": info.get("gap", 0),
+            "part": os.path.basename(self.manifest.part_path(key)),
+        }
+        self.tally.received += info["received"]
+        self.tally.written += info["rows"]
+        self.tally.late += info["late"]
+        self.tally.vanished += vanished
+        self.manifest.commit(key, record)
+
+    async def _check(self, plan: dict[str, Any]) -> tuple[int, int | None]:
+        """Rows missing compared with Intercom's own counts, and the count of contacts created before the run.
+
+        Days before today cannot gain contacts, only lose them (deleted, merged): Intercom's count for them at the
+        end is compared with what the windows returned. Today's window is checked against its own last count.
+        """
+        windows = self.manifest.windows
+        missing = 0
+        for key, info in sorted(windows.items()):
+            if info.get("gap"):
+                missing += info["gap"]
+                self.tally.gaps.append(
+                    f"window {_describe(key)}: Intercom counts {info['total']:,} contacts, the walk returned "
+                    f"{info['received']:,}"
+                )
+        if plan["chain"] or plan["first_day"] is None or plan["first_day"] >= plan["end_day"]:
+            self.tally.vanished = sum(info["vanished"] for info in windows.values())
+            self.tally.missing = missing
+            return missing, plan["total"]
+        frozen_end = min(plan["end_day"], plan["today"])
+        live = [info for key, info in windows.items() if _plan.Window.from_key(key).end_day > frozen_end]
+        frozen = [info for key, info in windows.items() if _plan.Window.from_key(key).end_day <= frozen_end]
+        vanished = sum(info["vanished"] for info in live)
+        expected = sum((info["total"] or 0) - info["late"] for info in live)
+        if plan["first_day"] < frozen_end:
+            q = _plan.combine(_plan.range_query(plan["first_day"], frozen_end), self.base)
+            now_total = (await self._search(q, 1)).get("total_count") or 0
+            received = sum(info["received"] for info in frozen)
+            known = sum(info.get("gap", 0) for info in frozen)
+            if received + known < now_total:
+                short = now_total - received - known
+                missing += short
+                self.tally.gaps.append(
+                    f"Intercom counts {now_total:,} contacts created before {_day(frozen_end)} and the export "
+                    f"holds {received:,}"
+                )
+            vanished += max(plan.get("frozen_total", now_total) - now_total, 0)
+            expected += now_total
+        self.tally.vanished = vanished
+        self.tally.missing = missing
+        return missing, expected
+
+    # -- merge ---------------------------------------------------------------------------------------------
+
+    def _merge(self, manifest: Manifest) -> int:
+        kinds: dict[str, set[str]] = {}
+        for info in manifest.windows.values():
+            for name, tags in info.get("custom", {}).items():
+                kinds.setdefault(name, set()).update(tags)
+        custom = {name: custom_kind(tags) for name, tags in kinds.items()}
+        if self.out_columns is not None:
+            columns = self.out_columns
+        else:
+            columns = [*self.part_columns, *(f"custom.{name}" for name in sorted(custom, key=str))]
+        return merge_parts(
+            self.o.path,
+            self.o.format,
+            [
+                os.path.join(manifest.directory, info["part"])
+                for key, info in sorted(manifest.windows.items(), key=lambda kv: _order(kv[0]))
+                if info.get("part")
+            ],
+            columns,
+            custom,
+            items_table(self.o.kind, [], self.part_columns).schema,
+            merge_into=self.o.path if self.o.since_last else None,
+        )
+
+    # -- companies -------------------------------------------------------------------------------------------
+
+    async def companies(self) -> ExportResult:
+        """Companies come from one chain (the scroll cannot run in parallel): one window, committed at the end."""
+        started = time.perf_counter()
+        stats = self.client.stats
+        requests0, retries0, limited0 = stats.requests, stats.retries, stats.rate_limited
+        manifest = Manifest.open(self.o.path, self._signature(None, None), resume=self.o.resume)
+        self.manifest = manifest
+        self.frozen_at = int(self.clock())
+        expected: int | None = None
+        if "chain" not in manifest.windows:
+            schema = items_table("companies", [], self.part_columns).schema
+            part = PartWriter(manifest.part_path("chain"), schema)
+            custom: dict[str, set[str]] = {}
+            received = 0
+            try:
+                first = await self.client.companies.list(per_page=1).first_page()
+                expected = first.total_count
+                self._open_bar(expected, 0)
+                from .._protocol.pages import COMPANIES_LIST_CAP
+
+                walker = (
+                    self.client.companies.list(per_page=60)
+                    if expected is not None and expected <= COMPANIES_LIST_CAP
+                    else self.client.companies.scroll()
+                )
+                seen: set[str] = set()
+                async for page in walker.pages():
+                    items = [i for i in page.items if str(i.get("id")) not in seen]
+                    seen.update(str(i.get("id")) for i in items)
+                    received += len(items)
+                    if items:
+                        observe_custom(items, custom)
+                        part.write(items_table("companies", items, self.part_columns))
+                    self._advance(len(items))
+                part.commit()
+            except BaseException:
+                part.discard()
+                raise
+            finally:
+                if self.bar is not None:
+                    self.bar.close()
+            gap = max((expected or 0) - received, 0)
+            manifest.commit(
+                "chain",
+                {
+                    "received": received,
+                    "rows": received,
+                    "late": 0,
+                    "vanished": 0,
+                    "total": expected,
+                    "max_updated": 0,
+                    "custom": {k: sorted(v) for k, v in custom.items()},
+                    "gap": gap,
+                    "part": os.path.basename(manifest.part_path("chain")),
+                },  # fmt: skip
+            )
+        info = manifest.windows["chain"]
+        expected = info["total"]
+        if info["gap"]:
+            self.tally.missing = info["gap"]
+            self.tally.gaps.append(
+                f"Intercom counts {expected:,} companies, the walk returned {info['received']:,}"
+            )
+        rows = self._merge(manifest)
+        manifest.remove()
+        return self.result_cls(
+            kind="companies",
+            path=self.o.path,
+            format=self.o.format,
+            rows=rows,
+            elapsed=time.perf_counter() - started,
+            requests=stats.requests - requests0,
+            retries=stats.retries - retries0,
+            rate_limited=stats.rate_limited - limited0,
+            expected=expected,
+            missing=self.tally.missing,
+            vanished=0,
+            created_during_run=0,
+            filtered=0,
+            windows=1,
+            resumed_windows=1 if manifest.resumed else 0,
+            gaps=list(self.tally.gaps),
+            started_at=float(self.frozen_at),
+            updated_since=None,
+            peak_concurrency=1,
+        )
+
+
+def _first_error(group: BaseExceptionGroup) -> BaseException:
+    for exc in group.exceptions:
+        if isinstance(exc, BaseExceptionGroup):
+            return _first_error(exc)
+        if not isinstance(exc, anyio.get_cancelled_exc_class()):
+            return exc
+    return group
+
+
+def _order(key: str) -> tuple[int, int]:
+    if key == "chain":
+        return (0, 0)
+    w = _plan.Window.from_key(key)
+    return (w.first_day, w.days)
+
+
+def _day(day: int) -> str:
+    return time.strftime("%Y-%m-%d", time.gmtime(day * _plan.DAY))
+
+
+def _describe(key: str) -> str:
+    if key == "chain":
+        return "(single chain)"
+    w = _plan.Window.from_key(key)
+    return f"{_day(w.first_day)}..{_day(w.end_day - 1)}"
+
+
+def _existing_batches(path: str, fmt: str) -> tuple[list[str], Any]:
+    """Column names and a batch iterator over an earlier export (CSV read as text, never re-typed)."""
+    if fmt == "parquet":
+        import pyarrow.parquet as pq
+
+        pf = pq.ParquetFile(path)
+        return pf.schema_arrow.names, (pa.Table.from_batches([b]) for b in pf.iter_batches(batch_size=20_000))
+    import csv
+    import gzip
+
+    import pyarrow.csv as pacsv
+
+    opener = gzip.open if fmt == "csv.gz" else open
+    with opener(path, "rt", encoding="utf-8", newline="") as fh:
+        names = next(csv.reader(fh), [])
+    convert = pacsv.ConvertOptions(column_types={n: pa.string() for n in names}, strings_can_be_null=True)
+    reader = pacsv.open_csv(path, convert_options=convert, read_options=pacsv.ReadOptions(block_size=1 << 22))
+    return names, (pa.Table.from_batches([b]) for b in reader)
+
+
+def merge_parts(
+    path: str,
+    fmt: str,
+    parts: list[str],
+    columns: list[str],
+    custom: dict[str, str],
+    part_schema: pa.Schema,
+    *,
+    merge_into: str | None = None,
+) -> int:
+    """Assemble the final file from committed parts (deduped by id, newest ``updated_at`` wins) and rename it
+    onto ``path``. With ``merge_into`` (an incremental run), rows of that existing export whose id reappears in
+    the parts are replaced by the new version; the rest are kept."""
+    directory = os.path.dirname(os.path.abspath(path))
+    tmp = os.path.join(directory, f".{os.path.basename(path)}.tmp-{os.getpid()}")
+    existing: Any = None
+    existing_types: dict[str, pa.DataType] = {}
+    if merge_into is not None and os.path.exists(merge_into):
+        names, existing = _existing_batches(merge_into, fmt)
+        columns = [*columns, *(c for c in names if c not in columns)]
+        if fmt == "parquet":
+            import pyarrow.parquet as pq
+
+            existing_types = {f.name: f.type for f in pq.read_schema(merge_into)}
+    schema = final_schema(part_schema, custom, columns)
+    writer: Any
+    if fmt == "parquet":
+        # A column typed differently before and now (a custom attribute changed type) becomes text.
+        fields = []
+        for f in schema:
+            old = existing_types.get(f.name)
+            known_now = f.name in part_schema.names or (f.name.startswith("custom.") and f.name[7:] in custom)
+            if old is None or (known_now and old == f.type):
+                fields.append(f)
+            elif not known_now:
+                fields.append(pa.field(f.name, old))
+            else:
+                fields.append(pa.field(f.name, pa.string()))
+        schema = pa.schema(fields)
+        writer = ParquetOutput(tmp, schema)
+    else:
+        writer = CsvOutput(tmp, columns, gz=fmt == "csv.gz")
+    rows = 0
+    new_ids: set[str] = set()
+    try:
+        for part in parts:
+            table = expand_custom(dedupe_newest(read_part(part)), custom, columns)
+            if existing is not None:
+                new_ids.update(table.column("id").to_pylist())
+            writer.write(_conform(table, writer))
+            rows += table.num_rows
+        if existing is not None:
+            import pyarrow.compute as pc
+
+            replaced = pa.array(sorted(new_ids), pa.string())
+            for old in existing:
+                old = old.filter(pc.invert(pc.is_in(old.column("id").cast(pa.string()), value_set=replaced)))
+                old = pa.table(
+                    [
+                        old.column(c) if c in old.column_names else pa.nulls(old.num_rows, pa.string())
+                        for c in columns
+                    ],
+                    names=columns,
+                )
+                writer.write(_conform(old, writer))
+                rows += old.num_rows
+        writer.close()
+    except BaseException:
+        writer.abort()
+        raise
+    os.replace(tmp, path)
+    fsync_dir(directory)
+    return rows
+
+
+def _conform(table: pa.Table, writer: Any) -> pa.Table:
+    if isinstance(writer, ParquetOutput):
+        arrays = []
+        for f in writer.schema:
+            col = table.column(f.name)
+            if col.type != f.type:
+                col = col.cast(pa.string()) if f.type == pa.string() else col.cast(f.type)
+            arrays.append(col)
+        return pa.table(arrays, schema=writer.schema)
+    return table
+
+
+async def run_export(
+    client: AsyncClient, options: ExportOptions, result_cls: type[ExportResult]
+) -> ExportResult:
+    run = _Run(client, options, result_cls)
+    if options.kind == "contacts":
+        return await run.contacts()
+    return await run.companies()

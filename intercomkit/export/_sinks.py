@@ -1,0 +1,300 @@
+"""Part files and the final CSV / csv.gz / Parquet writers.
+
+Parts are Parquet whatever the output format: the typed schema columns of ``intercomkit._frames`` plus one
+``__custom__`` column holding each record's custom attributes as JSON. Custom attributes differ from record to
+record, so their columns (and types) are only known once every window is in; the final merge expands them.
+Writers take Arrow tables; CSV text is produced column-wise with pyarrow.compute, not row by row.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from .. import _frames
+
+__all__ = [
+    "CUSTOM",
+    "CsvOutput",
+    "ParquetOutput",
+    "PartWriter",
+    "base_columns",
+    "custom_kind",
+    "expand_custom",
+    "fsync_dir",
+    "items_table",
+    "observe_custom",
+    "read_part",
+]
+
+CUSTOM = "__custom__"
+_TS_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+_ARROW_KIND = {"bool": pa.bool_(), "int": pa.int64(), "float": pa.float64(), "string": pa.string()}
+
+
+def base_columns(kind: str) -> list[str]:
+    return list(_frames.CONTACT_COLUMNS if kind == "contacts" else _frames.COMPANY_COLUMNS)
+
+
+def _tag(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int):
+        return "int"
+    if isinstance(value, float):
+        return "float"
+    if isinstance(value, str):
+        return "str"
+    return "json"
+
+
+def observe_custom(items: Iterable[dict[str, Any]], seen: dict[str, set[str]]) -> None:
+    """Record, per custom attribute name, the JSON types its values took (to pick one column type at the end)."""
+    for item in items:
+        attrs = item.get("custom_attributes")
+        if type(attrs) is dict:
+            for name, value in attrs.items():
+                tag = _tag(value)
+                kinds = seen.setdefault(str(name), set())
+                if tag is not None:
+                    kinds.add(tag)
+
+
+def custom_kind(tags: Iterable[str]) -> str:
+    """The column type for a custom attribute, as ``_frames`` infers it: mixed or nested values become strings."""
+    tags = set(tags)
+    if not tags:
+        return "string"
+    if tags == {"bool"}:
+        return "bool"
+    if tags == {"int"}:
+        return "int"
+    if tags <= {"int", "float"}:
+        return "float"
+    return "string"
+
+
+def items_table(kind: str, items: list[dict[str, Any]], columns: Sequence[str]) -> pa.Table:
+    """Raw API records → the part schema: ``columns`` of the typed frame schema + ``__custom__`` JSON."""
+    build = _frames.contacts_table if kind == "contacts" else _frames.companies_table
+    table = build(items).select(list(columns))
+    custom = [
+        json.dumps(attrs, separators=(",", ":"), default=str) if type(attrs) is dict and attrs else None
+        for attrs in (item.get("custom_attributes") for item in items)
+    ]
+    return table.append_column(CUSTOM, pa.array(custom, type=pa.string()))
+
+
+def fsync_dir(path: str) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:  # pragma: no cover - e.g. Windows cannot open directories
+        return
+    try:
+        os.fsync(fd)
+    except OSError:  # pragma: no cover
+        pass
+    finally:
+        os.close(fd)
+
+
+class PartWriter:
+    """One window's rows, streamed to ``<final>.tmp`` as Parquet row groups; ``commit`` fsyncs and renames."""
+
+    def __init__(self, final_path: str, schema: pa.Schema, *, row_group: int = 2_000) -> None:
+        self.final_path = final_path
+        self.tmp_path = final_path + ".tmp"
+        self._writer = pq.ParquetWriter(self.tmp_path, schema, compression="zstd")
+        self._pending: list[pa.Table] = []
+        self._pending_rows = 0
+        self._row_group = row_group
+        self.rows = 0
+
+    def write(self, table: pa.Table) -> None:
+        if not table.num_rows:
+            return
+        self._pending.append(table)
+        self._pending_rows += table.num_rows
+        self.rows += table.num_rows
+        if self._pending_rows >= self._row_group:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._pending:
+            self._writer.write_table(pa.concat_tables(self._pending))
+            self._pending, self._pending_rows = [], 0
+
+    def commit(self) -> None:
+        self._flush()
+        self._writer.close()
+        with open(self.tmp_path, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(self.tmp_path, self.final_path)
+
+    def discard(self) -> None:
+        try:
+            self._writer.close()
+        except Exception:  # pragma: no cover - closing a broken writer
+            pass
+        try:
+            os.unlink(self.tmp_path)
+        except FileNotFoundError:
+            pass
+
+
+def read_part(path: str) -> pa.Table:
+    return pq.read_table(path)
+
+
+def dedupe_newest(table: pa.Table) -> pa.Table:
+    """Keep one row per id: the one with the newest ``updated_at`` (the later row on a tie)."""
+    ids = table.column("id").to_pylist()
+    if len(set(ids)) == len(ids):
+        return table
+    updated = table.column("updated_at").cast(pa.int64()).to_pylist()
+    best: dict[Any, int] = {}
+    for i, (cid, u) in enumerate(zip(ids, updated, strict=True)):
+        j = best.get(cid)
+        if j is None or (u or 0) >= (updated[j] or 0):
+            best[cid] = i
+    return table.take(sorted(best.values()))
+
+
+def _custom_value(value: Any, kind: str) -> Any:
+    if value is None:
+        return None
+    if kind == "bool":
+        return value if isinstance(value, bool) else None
+    if kind == "int":
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+    if kind == "float":
+        return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict | list):
+        return json.dumps(value, separators=(",", ":"), default=str)
+    return str(value)
+
+
+def expand_custom(table: pa.Table, custom: dict[str, str], columns: Sequence[str]) -> pa.Table:
+    """Replace ``__custom__`` by typed ``custom.<name>`` columns and keep ``columns`` (in that order)."""
+    raw = table.column(CUSTOM).to_pylist() if CUSTOM in table.column_names else [None] * table.num_rows
+    wanted = [c for c in columns if c.startswith("custom.") and c[7:] in custom]
+    if wanted:
+        parsed = [json.loads(text) if text else {} for text in raw]
+        for name in wanted:
+            key, kind = name[7:], custom[name[7:]]
+            values = [_custom_value(attrs.get(key), kind) for attrs in parsed]
+            table = table.append_column(name, pa.array(values, type=_ARROW_KIND[kind]))
+    present = set(table.column_names)
+    arrays = []
+    for name in columns:
+        if name in present:
+            arrays.append(table.column(name))
+        else:  # a selected custom attribute that no record has
+            arrays.append(pa.nulls(table.num_rows, pa.string()))
+    return pa.table(arrays, names=list(columns))
+
+
+def _as_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    t = column.type
+    if pa.types.is_timestamp(t):
+        return pc.strftime(column.cast(pa.timestamp("s", tz="UTC")), format=_TS_FORMAT)
+    if pa.types.is_boolean(t):
+        return pc.if_else(column, "true", "false")
+    if pa.types.is_list(t):
+        values = [None if v is None else json.dumps(v, separators=(",", ":")) for v in column.to_pylist()]
+        return pa.chunked_array([pa.array(values, type=pa.string())])
+    if pa.types.is_string(t):
+        return column
+    return column.cast(pa.string())
+
+
+class CsvOutput:
+    """CSV (optionally gzip) with a fixed header; the same text conventions as ``_frames.contacts_rows``."""
+
+    def __init__(self, path: str, columns: Sequence[str], *, gz: bool) -> None:
+        self.path = path
+        self._raw = open(path, "wb")  # noqa: SIM115 - closed in close()
+        self._fh: Any = gzip.GzipFile(fileobj=self._raw, mode="wb", compresslevel=5) if gz else self._raw
+        self._columns = list(columns)
+        schema = pa.schema([pa.field(c, pa.string()) for c in self._columns])
+        self._writer = pacsv.CSVWriter(
+            self._fh, schema, write_options=pacsv.WriteOptions(quoting_style="needed")
+        )
+        self.rows = 0
+
+    def write(self, table: pa.Table) -> None:
+        if not table.num_rows:
+            return
+        text = pa.table([_as_text(table.column(c)) for c in self._columns], names=self._columns)
+        self._writer.write_table(text)
+        self.rows += table.num_rows
+
+    def close(self) -> None:
+        self._writer.close()
+        if self._fh is not self._raw:
+            self._fh.close()
+        self._raw.flush()
+        os.fsync(self._raw.fileno())
+        self._raw.close()
+
+    def abort(self) -> None:
+        try:
+            self._raw.close()
+        finally:
+            _unlink(self.path)
+
+
+class ParquetOutput:
+    def __init__(self, path: str, schema: pa.Schema) -> None:
+        self.path = path
+        self.schema = schema
+        self._writer = pq.ParquetWriter(path, schema, compression="zstd")
+        self.rows = 0
+
+    def write(self, table: pa.Table) -> None:
+        if not table.num_rows:
+            return
+        self._writer.write_table(table.cast(self.schema))
+        self.rows += table.num_rows
+
+    def close(self) -> None:
+        self._writer.close()
+        with open(self.path, "rb+") as fh:
+            os.fsync(fh.fileno())
+
+    def abort(self) -> None:
+        try:
+            self._writer.close()
+        finally:
+            _unlink(self.path)
+
+
+def _unlink(path: str) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+
+
+def final_schema(part_schema: pa.Schema, custom: dict[str, str], columns: Sequence[str]) -> pa.Schema:
+    fields = []
+    for name in columns:
+        if name in part_schema.names:
+            fields.append(part_schema.field(name))
+        elif name.startswith("custom.") and name[7:] in custom:
+            fields.append(pa.field(name, _ARROW_KIND[custom[name[7:]]]))
+        else:
+            fields.append(pa.field(name, pa.string()))
+    return pa.schema(fields)

@@ -1,0 +1,120 @@
+"""The export command: a SIGKILLed run resumes to the same id set; exit codes and the resume command."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from intercomkit import errors
+from intercomkit._frames import read_contacts_csv
+from intercomkit.export import _cli
+from intercomkit.sandbox import Sandbox
+
+# Only the export extension: the test must not depend on other subcommands being importable.
+_RUN = (
+    "import sys; from intercomkit import cli; from intercomkit.export._cli import add_export_command; "
+    "cli._extensions = lambda: [add_export_command]; sys.exit(cli.main(sys.argv[1:]))"
+)
+
+
+def _cli_cmd(*args: str) -> list[str]:
+    return [sys.executable, "-c", _RUN, *args]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
+def test_sigkill_mid_export_then_resume_gives_every_contact_once(tmp_path):
+    out = tmp_path / "contacts.csv"
+    args = [
+        "export",
+        "contacts",
+        "--sandbox",
+        "--sandbox-contacts",
+        "9000",
+        "--out",
+        str(out),
+        "--no-progress",
+    ]
+    proc = subprocess.Popen(
+        _cli_cmd(*args, "--concurrency", "1", "--sandbox-latency-ms", "40"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    manifest = tmp_path / "contacts.csv.partial" / "manifest.json"
+    deadline = time.monotonic() + 60
+    committed = 0
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            committed = len(json.loads(manifest.read_text())["windows"])
+        except (OSError, ValueError):
+            committed = 0
+        if committed >= 1:
+            break
+        time.sleep(0.02)
+    assert proc.poll() is None, proc.communicate()
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert not out.exists()
+    done = subprocess.run(_cli_cmd(*args), capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert f"wrote 9000 rows to {out}" in done.stdout
+    ids = read_contacts_csv(out)["id"].tolist()
+    assert len(ids) == len(set(ids))
+    assert set(ids) == set(Sandbox(contacts=9000).contact_ids())
+    assert not (tmp_path / "contacts.csv.partial").exists()
+
+
+def test_cli_success_and_usage_errors(tmp_path):
+    out = tmp_path / "c.parquet"
+    ok = subprocess.run(
+        _cli_cmd("export", "companies", "--sandbox", "--out", str(out)),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert ok.returncode == 0 and f"wrote 100 rows to {out}" in ok.stdout
+    bad = subprocess.run(
+        _cli_cmd("export", "contacts", "--sandbox", "--out", str(tmp_path / "c.txt")),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert bad.returncode == 2 and "suffix" in bad.stderr
+
+
+def _args(**kw):
+    base = dict(
+        what="contacts", out="c.csv", format=None, fields=None, query=None, since=None, since_last=False,
+        concurrency="auto", no_resume=False, allow_gaps=False, no_progress=True, sandbox=False,
+        sandbox_contacts=1000, sandbox_companies=100, sandbox_seed=0, sandbox_latency_ms=0.0,
+        sandbox_rate_limit=None, token="secret-token", token_env=None, profile=None, region="eu", base_url=None,
+    )  # fmt: skip
+    base.update(kw)
+    return argparse.Namespace(**base)
+
+
+def test_gave_up_exits_4_and_prints_the_resume_command_without_the_token(monkeypatch, capsys):
+    async def boom(self, path, **options):
+        raise errors.TransportError("POST /contacts/search failed: ConnectError")
+
+    monkeypatch.setattr("intercomkit.export.Exporter.contacts", boom)
+    code = _cli.run_export(_args(query='{"field":"role","operator":"=","value":"user"}'))
+    err = capsys.readouterr().err
+    assert code == 4
+    assert "intercomkit export contacts --out c.csv --query" in err and "--region eu" in err
+    assert "secret-token" not in err and "$INTERCOM_ACCESS_TOKEN" in err
+
+
+def test_incomplete_exits_5(monkeypatch, capsys):
+    async def short(self, path, **options):
+        raise errors.ExportIncomplete("the export to c.csv is incomplete: 3 missing")
+
+    monkeypatch.setattr("intercomkit.export.Exporter.contacts", short)
+    assert _cli.run_export(_args()) == 5
+    assert "incomplete" in capsys.readouterr().err

@@ -1,0 +1,270 @@
+"""Bulk export against the in-process sandbox: exactly-once under faults, resume, completeness, formats."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import UTC, datetime
+
+import httpx
+import pyarrow.parquet as pq
+import pytest
+
+import intercomkit
+from intercomkit._frames import CONTACT_COLUMNS, read_contacts_csv
+from intercomkit.errors import ExportIncomplete, ServerError
+from intercomkit.export import ExportResult
+from intercomkit.sandbox import Faults, RateLimitConfig, Sandbox
+
+pytestmark = pytest.mark.anyio
+
+
+async def _no_wait(seconds: float) -> None:
+    import anyio
+
+    await anyio.sleep(0)
+
+
+def _client(sb: Sandbox, transport: httpx.AsyncBaseTransport | None = None, **kw) -> intercomkit.AsyncClient:
+    return intercomkit.AsyncClient(
+        token=sb.token, base_url=sb.base_url, transport=transport or sb.transport(), sleep=_no_wait, **kw
+    )
+
+
+def _csv_ids(path) -> list[str]:
+    return read_contacts_csv(path)["id"].tolist()
+
+
+class Edit(httpx.AsyncBaseTransport):
+    """Delegates to the sandbox and lets a test rewrite search answers or act between requests."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, edit=None, before=None) -> None:
+        self.inner, self.edit, self.before, self.searches = inner, edit, before, 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/contacts/search"):
+            self.searches += 1
+            if self.before is not None:
+                await self.before(self, request)
+        response = await self.inner.handle_async_request(request)
+        if (
+            self.edit is None
+            or not request.url.path.endswith("/contacts/search")
+            or response.status_code != 200
+        ):
+            return response
+        await response.aread()
+        body = self.edit(self, json.loads(request.content), json.loads(response.content))
+        return httpx.Response(200, headers=response.headers, content=json.dumps(body).encode())
+
+
+async def test_csv_export_round_trips_with_the_frames_schema(tmp_path):
+    sb = Sandbox(contacts=1200, seed=3)
+    out = tmp_path / "contacts.csv"
+    async with _client(sb) as client:
+        result = await client.export.contacts(out, progress=False)
+    assert isinstance(result, ExportResult)
+    assert result.complete and result.rows == 1200 and result.expected == 1200
+    frame = read_contacts_csv(out)
+    assert sorted(frame["id"]) == sorted(sb.contact_ids())
+    for name, dtype in CONTACT_COLUMNS.items():
+        assert str(frame[name].dtype) == dtype, name
+    assert any(c.startswith("custom.") for c in frame.columns)
+    assert not os.path.exists(f"{out}.partial")
+    assert json.loads((tmp_path / "contacts.csv.export.json").read_text())["rows"] == 1200
+
+
+async def test_parquet_and_csv_gz_read_back(tmp_path):
+    sb = Sandbox(contacts=700, seed=1)
+    async with _client(sb) as client:
+        await client.export.contacts(tmp_path / "c.parquet", progress=False)
+        await client.export.contacts(
+            tmp_path / "c.csv.gz", progress=False, fields=["id", "email", "created_at"]
+        )
+    table = pq.read_table(tmp_path / "c.parquet")
+    assert table.num_rows == 700 and len(set(table.column("id").to_pylist())) == 700
+    assert str(table.schema.field("created_at").type) == "timestamp[us, tz=UTC]"
+    frame = read_contacts_csv(tmp_path / "c.csv.gz")
+    assert list(frame.columns) == ["id", "email", "created_at"] and len(frame) == 700
+    duckdb = pytest.importorskip("duckdb")
+    assert duckdb.sql(f"select count(distinct id) from '{tmp_path / 'c.parquet'}'").fetchone()[0] == 700
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+async def test_exactly_once_under_injected_faults(tmp_path, seed):
+    faults = Faults(rate=0.08, seed=seed, drop_after_effect=True)
+    sb = Sandbox(contacts=5000, seed=seed, faults=faults)
+    out = tmp_path / "contacts.parquet"
+    async with _client(sb) as client:
+        result = await client.export.contacts(out, progress=False)
+    ids = pq.read_table(out, columns=["id"]).column("id").to_pylist()
+    assert len(ids) == len(set(ids)) == 5000
+    assert set(ids) == set(sb.contact_ids())
+    assert result.complete and result.retries > 0
+
+
+async def test_a_failed_run_resumes_from_committed_windows(tmp_path):
+    sb = Sandbox(contacts=6000, seed=4)
+    out = tmp_path / "contacts.csv"
+
+    async def fail_late(t, request):
+        if t.searches > 25:
+            raise httpx.ConnectError("network gone")
+
+    async with _client(sb, Edit(sb.transport(), before=fail_late), max_retries=1) as client:
+        with pytest.raises(intercomkit.errors.TransportError):
+            await client.export.contacts(out, progress=False, concurrency=1)
+    manifest = json.loads((tmp_path / "contacts.csv.partial" / "manifest.json").read_text())
+    assert manifest["windows"] and not out.exists()
+    async with _client(sb) as client:
+        result = await client.export.contacts(out, progress=False)
+    assert result.resumed_windows == len(manifest["windows"]) and result.complete
+    ids = _csv_ids(out)
+    assert len(ids) == len(set(ids)) and set(ids) == set(sb.contact_ids())
+
+
+async def test_resume_refuses_a_checkpoint_of_another_export(tmp_path):
+    sb = Sandbox(contacts=400)
+    out = tmp_path / "c.csv"
+    partial = tmp_path / "c.csv.partial"
+    partial.mkdir()
+    (partial / "manifest.json").write_text(
+        json.dumps({"version": 1, "signature": {"kind": "x"}, "windows": {}})
+    )
+    async with _client(sb) as client:
+        with pytest.raises(intercomkit.errors.ConfigurationError):
+            await client.export.contacts(out, progress=False)
+        result = await client.export.contacts(out, progress=False, resume=False)
+    assert result.rows == 400
+
+
+async def test_a_short_window_is_reported_as_a_gap(tmp_path):
+    sb = Sandbox(contacts=1500, seed=5)
+
+    def lose_one(t, request, body):
+        if (
+            body["data"]
+            and not request["pagination"].get("starting_after")
+            and request["pagination"]["per_page"] > 1
+        ):
+            body["data"] = body["data"][1:]  # the first contact of every window silently disappears
+        return body
+
+    out = tmp_path / "c.csv"
+    async with _client(sb, Edit(sb.transport(), edit=lose_one)) as client:
+        with pytest.raises(ExportIncomplete) as caught:
+            await client.export.contacts(out, progress=False)
+        result = caught.value.result
+        assert result.missing > 0 and result.gaps and not result.complete
+        assert out.exists() and result.rows == 1500 - result.missing
+        allowed = await client.export.contacts(tmp_path / "d.csv", progress=False, allow_gaps=True)
+    assert allowed.missing == result.missing
+
+
+async def test_contacts_deleted_during_the_run_are_counted_not_fatal(tmp_path):
+    sb = Sandbox(contacts=4000, seed=6)
+    victims = sb.contact_ids()[::97]
+    auth = {"Authorization": f"Bearer {sb.token}", "Accept": "application/json"}
+
+    async def delete_some(t, request):
+        if t.searches == 6:
+            for cid in victims:
+                await t.inner.handle_async_request(
+                    httpx.Request("DELETE", f"{sb.base_url}/contacts/{cid}", headers=auth)
+                )
+
+    out = tmp_path / "c.csv"
+    async with _client(sb, Edit(sb.transport(), before=delete_some)) as client:
+        result = await client.export.contacts(out, progress=False, concurrency=2)
+    ids = _csv_ids(out)
+    assert len(ids) == len(set(ids))
+    assert set(sb.contact_ids()) <= set(ids)  # every live contact; some deleted ones were exported before
+    assert result.complete
+    assert result.vanished == len(victims)  # deleted while the run went on: counted, not a gap
+    assert set(ids) - set(sb.contact_ids()) <= set(victims)
+
+
+async def test_updated_since_and_since_last_merge(tmp_path):
+    sb = Sandbox(contacts=1500, seed=7)
+    cut = datetime(2025, 6, 1, tzinfo=UTC)
+    out = tmp_path / "c.csv"
+    async with _client(sb) as client:
+        delta = await client.export.contacts(tmp_path / "delta.csv", progress=False, updated_since=cut)
+        wanted = {c for c in sb.contact_ids() if sb.get_contact(c)["updated_at"] >= cut.timestamp()}
+        assert set(_csv_ids(tmp_path / "delta.csv")) == wanted and delta.rows == len(wanted)
+
+        full = await client.export.contacts(out, progress=False)
+        assert full.rows == 1500
+        some = sb.contact_ids()[10]
+        await client.contacts.update(some, name="Changed Name")
+        created = await client.contacts.create(email="new.person@example.com")
+        result = await client.export.contacts(out, progress=False, since_last=True)
+    frame = read_contacts_csv(out)
+    assert len(frame) == 1501 and frame["id"].is_unique
+    assert frame.set_index("id").loc[some, "name"] == "Changed Name"
+    assert created.id in set(frame["id"])
+    assert result.updated_since == int(full.started_at)
+
+
+async def test_companies_export(tmp_path):
+    sb = Sandbox(contacts=10, companies=230, seed=2)
+    async with _client(sb) as client:
+        result = await client.export.companies(tmp_path / "co.parquet", progress=False)
+    table = pq.read_table(tmp_path / "co.parquet")
+    assert result.complete and table.num_rows == 230
+    assert set(table.column("id").to_pylist()) == set(sb.company_ids())
+
+
+async def test_bad_options_are_named_errors(tmp_path):
+    sb = Sandbox(contacts=10)
+    async with _client(sb) as client:
+        with pytest.raises(intercomkit.errors.ConfigurationError):
+            await client.export.contacts(tmp_path / "c.xlsx")
+        with pytest.raises(intercomkit.errors.ConfigurationError):
+            await client.export.contacts(tmp_path / "c.csv", fields=["nope"])
+        with pytest.raises(ValueError):
+            await client.export.contacts(tmp_path / "c.csv", concurrency=0, progress=False)
+
+
+class FakeClock:
+    """One clock for the sandbox's rate-limit windows and the client's waits: sleeping advances it, instantly."""
+
+    def __init__(self) -> None:
+        self.t = 1_790_000_000.0
+        self.slept = 0.0
+
+    def now(self) -> float:
+        return self.t
+
+    async def sleep(self, seconds: float) -> None:
+        import anyio
+
+        self.t += max(seconds, 0.0)
+        self.slept += max(seconds, 0.0)
+        await anyio.sleep(0)
+
+
+async def test_rate_limited_run_waits_for_the_reset_and_finishes(tmp_path):
+    clock = FakeClock()
+    sb = Sandbox(
+        contacts=3000,
+        seed=8,
+        rate_limit=RateLimitConfig(limit=5, window=10.0),
+        faults=Faults(rate=0.1, seed=3, kinds=("429burst",)),
+        clock=clock.now,
+    )
+    client = intercomkit.AsyncClient(
+        token=sb.token, base_url=sb.base_url, transport=sb.transport(), clock=clock.now, sleep=clock.sleep
+    )
+    async with client:
+        result = await client.export.contacts(tmp_path / "c.csv", progress=False)
+    assert result.complete and result.rate_limited > 0
+    # 5 requests per 10 s: the run took (fake) time for its windows, and 429s stayed the exception.
+    assert clock.slept >= 10 * (result.requests // 5 - 1)
+    assert result.rate_limited < result.requests // 2
+    ids = _csv_ids(tmp_path / "c.csv")
+    assert len(ids) == len(set(ids)) == 3000
+
+
+def test_server_errors_are_retryable_by_the_window():
+    assert issubclass(ServerError, intercomkit.errors.APIError)
