@@ -233,7 +233,7 @@ class SendMessageForm:
                 template=p["template"],
             )
             self.result.value = (
-                f"✅ Sent. Message id <code>{html.escape(str(message.id))}</code> — a message id, not a "
+                f"✔ Sent. Message id <code>{html.escape(str(message.id))}</code> — a message id, not a "
                 "conversation id: Intercom opens a conversation when the contact replies."
             )
         except OutcomeUnknown:
