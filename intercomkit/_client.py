@@ -239,15 +239,28 @@ class AsyncClient:
     ) -> dict[str, Any]:
         self.stats.requests += 1
         started = time.perf_counter()
-        response = await self._http.request(method, url, params=params, json=json, headers=self._headers)
+        request = self._http.build_request(method, url, params=params, json=json, headers=self._headers)
+        response = await self._http.send(request, stream=True)
         limit = RateLimit.from_headers(response.headers)
         if limit is not None:
             self.rate_limit = limit
+        try:
+            content = await response.aread()
+        except httpx.DecodingError as exc:
+            # A body whose Content-Encoding lies (a proxy mangled it): unreadable like a truncated body.
+            if 200 <= response.status_code < 300:
+                raise InvalidResponse(
+                    f"HTTP {response.status_code} response body could not be decoded ({exc})",
+                    status=response.status_code,
+                ) from None
+            content = b""  # an error status still says what went wrong
+        finally:
+            await response.aclose()
         logger.debug(
             "%s %s -> %s (%.0f ms)", method, path, response.status_code, (time.perf_counter() - started) * 1e3
         )
         try:
-            return decipher(response.status_code, response.headers, response.content, secrets=self._secrets())
+            return decipher(response.status_code, response.headers, content, secrets=self._secrets())
         except Exception as exc:
             status = getattr(exc, "status", None)
             if status == 429 or (status is not None and status >= 500):

@@ -78,10 +78,12 @@ HOW_TO_CONNECT = (
 
 
 def check_profile_name(name: object) -> str:
-    """A valid profile name (1-64 of ``A-Z a-z 0-9 . _ -``) or ``ConfigurationError``."""
-    if not isinstance(name, str) or not _PROFILE_RE.fullmatch(name):
+    """A valid profile name (1-64 of ``A-Z a-z 0-9 . _ -``, not only dots) or ``ConfigurationError``."""
+    # "." and ".." are refused even though names are only keys today: they read as paths and may become one.
+    if not isinstance(name, str) or not _PROFILE_RE.fullmatch(name) or not name.strip("."):
         raise ConfigurationError(
-            f"Invalid profile name {name!r}: use 1-64 characters from letters, digits, '.', '_' and '-'."
+            f"Invalid profile name {name!r}: use 1-64 characters from letters, digits, '.', '_' and '-' "
+            "(not only dots)."
         )
     return name
 

@@ -82,7 +82,8 @@ class Paginator(Generic[T]):
             number = 0
             while request is not None:
                 body = await self._fetch_page(request)
-                items = [item for item in self.style.items(body) if isinstance(item, dict)]
+                raw = self.style.items(body)
+                items = [item for item in raw if isinstance(item, dict)]
                 number += 1
                 page_total = body.get("total_count")
                 if isinstance(page_total, int) and not isinstance(page_total, bool):
@@ -94,7 +95,7 @@ class Paginator(Generic[T]):
                     pending_error: Exception | None = None
                 except Exception as exc:
                     request, pending_error = None, exc
-                guard.observe(items, body, request)
+                guard.observe(raw, body, request)  # every item: a repeating page of junk is a loop too
                 if self._post_filter is not None:
                     items = [item for item in items if self._post_filter(item)]
                 yield Page(items=items, body=body, request=current, number=number)

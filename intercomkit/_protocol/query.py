@@ -683,6 +683,8 @@ def _eval_tag(item: Mapping[str, Any], op: str, v: Any) -> bool | None:
     if not isinstance(tags, Mapping):
         return None
     data = tags.get("data") or tags.get("tags") or []
+    if not isinstance(data, list | tuple):
+        return None  # not a list of tags: unknown, so the server's answer stands
     found = any(isinstance(t, Mapping) and str(t.get("id")) == str(v) for t in data)
     if not found and tags.get("has_more"):
         return None

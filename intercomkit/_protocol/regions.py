@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import posixpath
+import re
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit, urlunsplit
 
@@ -15,6 +16,10 @@ REGIONS: dict[str, str] = {
     "eu": "https://api.eu.intercom.io",
     "au": "https://api.au.intercom.io",
 }
+
+
+# An ASCII host name, IPv4 or IPv6 address (what httpx can connect to without guessing an IDNA encoding).
+_HOST = re.compile(r"[A-Za-z0-9._-]+|[0-9A-Fa-f:.]+")
 
 
 @dataclass(frozen=True)
@@ -84,8 +89,19 @@ def resolve_base_url(region: str | None = None, base_url: str | None = None) -> 
         base_url = REGIONS[key]
     if not isinstance(base_url, str) or not base_url.strip():
         raise ConfigurationError("base_url must be a non-empty string such as 'https://api.intercom.io'")
-    parts = urlsplit(base_url.strip())
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+    try:
+        parts = urlsplit(base_url.strip())
+        port = parts.port  # parses it: a port that is not a number from 0 to 65535 raises ValueError
+    except ValueError:
+        parts, port = None, None
+    if (
+        parts is None
+        or parts.scheme.lower() not in ("http", "https")
+        or not parts.hostname
+        or not _HOST.fullmatch(parts.hostname)
+        or (port is None and parts.netloc.endswith(":"))
+        or any(ch.isspace() or ord(ch) < 0x20 or ord(ch) == 0x7F for ch in base_url.strip())
+    ):
         raise ConfigurationError(
             f"base_url {base_url[:80]!r} needs a scheme and a host, e.g. 'https://api.intercom.io' "
             "or 'http://127.0.0.1:8765'"

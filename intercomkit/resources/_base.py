@@ -5,12 +5,24 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from ..errors import NotFound
+from ..errors import InvalidResponse, NotFound
 
 if TYPE_CHECKING:
     from .._client import AsyncClient
 
-__all__ = ["Resource", "segment"]
+__all__ = ["Resource", "listed", "segment"]
+
+
+def listed(body: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    """The objects listed under ``key`` of a non-paginated answer; a non-list there is ``InvalidResponse``."""
+    value = body.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise InvalidResponse(
+            f"expected a list under {key!r} in Intercom's answer, got {type(value).__name__}"
+        )
+    return [item for item in value if isinstance(item, dict)]
 
 
 def segment(value: object, what: str) -> str:

@@ -103,9 +103,11 @@ class ScrollPaginator(Paginator[Any]):
             try:
                 while request is not None:
                     body = await self._fetch(request)
-                    items = [i for i in self.style.items(body) if isinstance(i, dict)]
+                    raw = self.style.items(body)
+                    items = [i for i in raw if isinstance(i, dict)]
                     current, request = request, self.style.next(request, body)
-                    guard.observe(items, body, request)
+                    # The guard sees every item, not only the usable ones: a repeating page of junk is a loop too.
+                    guard.observe(raw, body, request)
                     _check_no_repeats(items, this_pass)
                     total = body.get("total_count")
                     if isinstance(total, int) and not isinstance(total, bool):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .._models import Admin
-from ._base import Resource, segment
+from ._base import Resource, listed, segment
 
 __all__ = ["Admins"]
 
@@ -13,7 +13,7 @@ __all__ = ["Admins"]
 class Admins(Resource):
     async def list(self) -> list[Admin]:
         body = await self._client.request("GET", "/admins")
-        return [Admin(a) for a in body.get("admins") or [] if isinstance(a, dict)]
+        return [Admin(a) for a in listed(body, "admins")]
 
     async def get(self, admin_id: str | int) -> Admin:
         return Admin(await self._get_one(f"/admins/{segment(admin_id, 'admin_id')}", "admin", admin_id))

@@ -10,7 +10,7 @@ from .._pagination import Paginator
 from .._protocol.pages import CursorList, Search, check_per_page
 from .._protocol.query import Query, field, plan_search, sort_spec
 from ..errors import NotFound
-from ._base import Resource, reraise_not_found, segment
+from ._base import Resource, listed, reraise_not_found, segment
 
 __all__ = ["Contacts"]
 
@@ -87,7 +87,7 @@ class Contacts(Resource):
         body = await self._get_one(
             f"/contacts/{segment(contact_id, 'contact_id')}/tags", "contact", contact_id
         )
-        return [Model(tag) for tag in body.get("data") or [] if isinstance(tag, dict)]
+        return [Model(tag) for tag in listed(body, "data")]
 
     def notes(self, contact_id: str, per_page: int = 150) -> Paginator[Model]:
         path = f"/contacts/{segment(contact_id, 'contact_id')}/notes"
