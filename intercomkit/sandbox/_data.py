@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import random
 from array import array
+from collections.abc import Sequence
+
+import numpy as np
 
 __all__ = [
     "DAY",
@@ -253,6 +256,7 @@ class Workspace:
             {"type": "tag", "id": str(5_000_000 + k), "name": name} for k, name in enumerate(TAG_NAMES)
         ]
         self.tags_by_id = {t["id"]: t for t in self.tags}
+        self.tag_ids = [t["id"] for t in self.tags]
         self.segments = [
             {
                 "type": "segment",
@@ -273,10 +277,23 @@ class Workspace:
         return f"{created_at & 0xFFFFFFFF:08x}{self.company_salt:08x}{idx:08x}"
 
 
+def _mix(i: int) -> int:
+    # splitmix64 finaliser: a cheap, well-spread hash of the index (no Random object needed for names).
+    z = (i * 0x9E3779B97F4A7C15 + 0x632BE59BD9B4E019) & 0xFFFF_FFFF_FFFF_FFFF
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & 0xFFFF_FFFF_FFFF_FFFF
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & 0xFFFF_FFFF_FFFF_FFFF
+    return z ^ (z >> 31)
+
+
+def _identity(i: int) -> tuple[str, str, str]:
+    """(first, last, domain) of generated contact ``i``; independent of the seed so emails are findable."""
+    h = _mix(i)
+    return FIRST[h % len(FIRST)], LAST[(h >> 16) % len(LAST)], DOMAINS[(h >> 32) % len(DOMAINS)]
+
+
 def generated_email(i: int) -> str:
-    rng = _rng(i, 1)
-    first, last = rng.choice(FIRST), rng.choice(LAST)
-    return f"{first}.{last}{i}@{rng.choice(DOMAINS)}"
+    first, last, domain = _identity(i)
+    return f"{first}.{last}{i}@{domain}"
 
 
 def attached_company(i: int, seed: int, m: int) -> int | None:
@@ -289,117 +306,159 @@ def attached_company(i: int, seed: int, m: int) -> int | None:
     return i % m
 
 
-def generate_contact(ws: Workspace, i: int, created_at: int, updated_at: int, kind: int, m: int) -> dict:
-    rng = _rng(ws.seed, i, 2)
-    first, last = _name_of(i)
-    email = generated_email(i)
-    role = "user" if kind == KIND_USER else "lead"
+_ANDROID_IOS_NONE = {
+    f"{p}_{f}": None
+    for p in ("android", "ios")
+    for f in ("app_name", "app_version", "device", "os_version", "sdk_version", "last_seen_at")
+}
+_UTM_NONE = dict.fromkeys(
+    (
+        "utm_campaign",
+        "utm_content",
+        "utm_medium",
+        "utm_source",
+        "utm_term",
+        "referrer",
+        "enabled_push_messaging",
+    )
+)
+_NOTE_COUNTS = (0, 0, 0, 1, 1, 2, 3)
+_TAG_STRIDES = (1, 5, 7, 11, 13, 17, 19, 23)  # coprime to the 24 catalogue tags: k distinct tags from a start
+_PLAN_TIERS = ("free", "basic", "pro", "enterprise")
+_SOURCES = ("organic", "ads", "referral", "partner")
+
+
+_DRAWS = 64  # uniform draws reserved per contact (generate_contact uses at most ~55)
+
+
+def contact_draws(seed: int, indices: Sequence[int]) -> list[list[float]]:
+    """``_DRAWS`` uniform floats in [0, 1) per contact index: counter-based (splitmix64 of (seed, index, k)).
+
+    A page of contacts gets its draws in one vectorised pass; the draws of contact ``i`` do not depend on which
+    other contacts are on the page, so data is the same whichever endpoint or page size shows it.
+    """
+    idx = np.asarray(indices, dtype=np.uint64).reshape(-1, 1)
+    k = np.arange(_DRAWS, dtype=np.uint64).reshape(1, -1)
+    z = idx * np.uint64(_DRAWS) + k + np.uint64((seed * 0x2545F4914F6CDD1D) & 0xFFFF_FFFF_FFFF_FFFF)
+    z = z * np.uint64(0x9E3779B97F4A7C15) + np.uint64(0x632BE59BD9B4E019)
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    z = z ^ (z >> np.uint64(31))
+    return ((z >> np.uint64(11)).astype(np.float64) * (1.0 / (1 << 53))).tolist()
+
+
+def generate_contact(
+    ws: Workspace,
+    i: int,
+    created_at: int,
+    updated_at: int,
+    kind: int,
+    m: int,
+    draws: list[float] | None = None,
+) -> dict:
+    # Hot path of every list/search page: all randomness comes from ``draws`` (see contact_draws), taken in order;
+    # picks are ``seq[int(r() * len(seq))]``.
+    r = iter(draws if draws is not None else contact_draws(ws.seed, [i])[0]).__next__
+    first, last, domain = _identity(i)
+    email = f"{first}.{last}{i}@{domain}"
+    user = kind == KIND_USER
     cid = ws.contact_id(created_at, i)
+    later = max(END - created_at, 0) + 1  # seconds a "last ... at" can fall after created_at (inclusive)
+    admin_ids = ws.admin_ids
+    n_admins = len(admin_ids)
 
-    def maybe_time(p: float) -> int | None:
-        return rng.randint(created_at, max(created_at, END)) if rng.random() < p else None
-
-    country, region, city, cc, cont = rng.choice(PLACES)
-    located = rng.random() < 0.9
-    ntags = rng.randint(11, 15) if rng.random() < 0.03 else rng.randint(0, 4)
-    tags = [t["id"] for t in rng.sample(ws.tags, ntags)]
+    place = PLACES[int(r() * len(PLACES))]
+    located = r() < 0.9
+    ntags = 11 + int(r() * 5) if r() < 0.03 else int(r() * 5)
+    tag_ids = ws.tag_ids
+    n_catalogue = len(tag_ids)
+    start, stride = int(r() * n_catalogue), _TAG_STRIDES[int(r() * 8)]
+    tags = [tag_ids[(start + k * stride) % n_catalogue] for k in range(min(ntags, n_catalogue))]
     notes = [
         {
             "type": "note",
             "id": str(70_000_000 + i * 4 + k),
-            "created_at": rng.randint(created_at, max(created_at, END)),
-            "body": rng.choice(NOTE_BODIES),
-            "author_id": rng.choice(ws.admin_ids),
+            "created_at": created_at + int(r() * later),
+            "body": NOTE_BODIES[int(r() * 4)],
+            "author_id": admin_ids[int(r() * n_admins)],
         }
-        for k in range(rng.choice((0, 0, 0, 1, 1, 2, 3)))
+        for k in range(_NOTE_COUNTS[int(r() * 7)])
     ]
     company = attached_company(i, ws.seed, m)
     custom: dict = {}
-    if rng.random() < 0.7:
-        custom["plan_tier"] = rng.choice(("free", "basic", "pro", "enterprise"))
-    if rng.random() < 0.6:
-        custom["seats"] = rng.randint(1, 500)
-    if rng.random() < 0.5:
-        custom["mrr"] = round(rng.uniform(0, 5000), 2)
-    if rng.random() < 0.6:
-        custom["beta_tester"] = rng.random() < 0.3
-    if rng.random() < 0.5:
-        custom["signup_source"] = rng.choice(("organic", "ads", "referral", "partner"))
-    last_seen = maybe_time(0.75)
-    browser = rng.choice(BROWSERS) if last_seen else None
+    if r() < 0.7:
+        custom["plan_tier"] = _PLAN_TIERS[int(r() * 4)]
+    if r() < 0.6:
+        custom["seats"] = 1 + int(r() * 500)
+    if r() < 0.5:
+        custom["mrr"] = round(r() * 5000, 2)
+    if r() < 0.6:
+        custom["beta_tester"] = r() < 0.3
+    if r() < 0.5:
+        custom["signup_source"] = _SOURCES[int(r() * 4)]
+    last_seen = created_at + int(r() * later) if r() < 0.75 else None
+    last_replied = created_at + int(r() * later) if r() < 0.2 else None
+    last_contacted = created_at + int(r() * later) if r() < 0.4 else None
+    last_opened = created_at + int(r() * later) if r() < 0.3 else None
+    last_clicked = created_at + int(r() * later) if r() < 0.1 else None
+    if last_seen:
+        browser = BROWSERS[int(r() * 4)]
+        browser_version = f"{90 + int(r() * 42)}.0"
+        browser_language = LANGS[int(r() * 6)]
+        os_name = OSES[int(r() * 5)]
+    else:
+        browser = browser_version = browser_language = os_name = None
     return {
         "type": "contact",
         "id": cid,
         "workspace_id": ws.app_id,
-        "external_id": f"user-{i:07d}" if role == "user" else None,
-        "role": role,
+        "external_id": f"user-{i:07d}" if user else None,
+        "role": "user" if user else "lead",
         "email": email,
-        "email_domain": email.rsplit("@", 1)[1],
-        "phone": f"+1{rng.randint(2_000_000_000, 9_999_999_999)}" if rng.random() < 0.6 else None,
-        "name": f"{first.title()} {last.title()}" if rng.random() < 0.95 else None,
+        "email_domain": domain,
+        "phone": f"+1{2_000_000_000 + int(r() * 8_000_000_000)}" if r() < 0.6 else None,
+        "name": f"{first.title()} {last.title()}" if r() < 0.95 else None,
         "avatar": None,
-        "owner_id": rng.choice(ws.admin_ids) if rng.random() < 0.5 else None,
+        "owner_id": admin_ids[int(r() * n_admins)] if r() < 0.5 else None,
         "social_profiles": {
             "type": "list",
             "data": (
                 [{"type": "social_profile", "name": "Twitter", "url": f"https://twitter.com/{first}{i}"}]
-                if rng.random() < 0.2
+                if r() < 0.2
                 else []
             ),
         },
-        "has_hard_bounced": rng.random() < 0.02,
-        "marked_email_as_spam": rng.random() < 0.01,
-        "unsubscribed_from_emails": rng.random() < 0.1,
+        "has_hard_bounced": r() < 0.02,
+        "marked_email_as_spam": r() < 0.01,
+        "unsubscribed_from_emails": r() < 0.1,
         "created_at": created_at,
         "updated_at": updated_at,
-        "signed_up_at": created_at if role == "user" else None,
+        "signed_up_at": created_at if user else None,
         "last_seen_at": last_seen,
-        "last_replied_at": maybe_time(0.2),
-        "last_contacted_at": maybe_time(0.4),
-        "last_email_opened_at": maybe_time(0.3),
-        "last_email_clicked_at": maybe_time(0.1),
-        "language_override": rng.choice(LANGS) if rng.random() < 0.1 else None,
+        "last_replied_at": last_replied,
+        "last_contacted_at": last_contacted,
+        "last_email_opened_at": last_opened,
+        "last_email_clicked_at": last_clicked,
+        "language_override": LANGS[int(r() * 6)] if r() < 0.1 else None,
         "browser": browser,
-        "browser_version": f"{rng.randint(90, 131)}.0" if browser else None,
-        "browser_language": rng.choice(LANGS) if browser else None,
-        "os": rng.choice(OSES) if browser else None,
+        "browser_version": browser_version,
+        "browser_language": browser_language,
+        "os": os_name,
         "location": {
             "type": "location",
-            "country": country if located else None,
-            "region": region if located else None,
-            "city": city if located else None,
-            "country_code": cc if located else None,
-            "continent_code": cont if located else None,
+            "country": place[0] if located else None,
+            "region": place[1] if located else None,
+            "city": place[2] if located else None,
+            "country_code": place[3] if located else None,
+            "continent_code": place[4] if located else None,
         },
-        "android_app_name": None,
-        "android_app_version": None,
-        "android_device": None,
-        "android_os_version": None,
-        "android_sdk_version": None,
-        "android_last_seen_at": None,
-        "ios_app_name": None,
-        "ios_app_version": None,
-        "ios_device": None,
-        "ios_os_version": None,
-        "ios_sdk_version": None,
-        "ios_last_seen_at": None,
+        **_ANDROID_IOS_NONE,
         "custom_attributes": custom,
-        "utm_campaign": None,
-        "utm_content": None,
-        "utm_medium": None,
-        "utm_source": None,
-        "utm_term": None,
-        "referrer": None,
-        "enabled_push_messaging": None,
+        **_UTM_NONE,
         "_tags": tags,
         "_notes": notes,
         "_companies": [company] if company is not None else [],
     }
-
-
-def _name_of(i: int) -> tuple[str, str]:
-    rng = _rng(i, 1)
-    return rng.choice(FIRST), rng.choice(LAST)
 
 
 def new_contact_record(ws: Workspace, idx: int, created_at: int, role: str) -> dict:

@@ -8,6 +8,7 @@ from ._cursor import decode_cursor, encode_cursor
 from ._data import KIND_DELETED
 from ._errors import SandboxAPIError
 from ._http import Request, Response, json_response
+from ._render import list_json
 from ._search import validate_query
 from ._search_exec import run_search, validate_sort
 from ._store import Store
@@ -57,16 +58,9 @@ def list_contacts(req: Request) -> Response:
         i += 1
     nxt = None
     if more:
-        last = store.contact_record(found[-1])
-        nxt = encode_cursor(last["created_at"], last["id"], page)
-    return json_response(
-        {
-            "type": "list",
-            "data": [store.render_contact(store.contact_record(i)) for i in found],
-            "total_count": store.live_contacts,
-            "pages": _pages(page, per_page, store.live_contacts, nxt),
-        }
-    )
+        last = found[-1]
+        nxt = encode_cursor(store.created[last], store.ws.contact_id(store.created[last], last), page)
+    return _page_response(store, found, store.live_contacts, _pages(page, per_page, store.live_contacts, nxt))
 
 
 def search_contacts(req: Request) -> Response:
@@ -96,14 +90,14 @@ def search_contacts(req: Request) -> Response:
         sort_field=field,
         descending=descending,
     )
-    return json_response(
-        {
-            "type": "list",
-            "data": [store.render_contact(store.contact_record(i)) for i in result.indices],
-            "total_count": result.total,
-            "pages": _pages(result.page, per_page, result.total, result.next_cursor),
-        }
+    return _page_response(
+        store, result.indices, result.total, _pages(result.page, per_page, result.total, result.next_cursor)
     )
+
+
+def _page_response(store: Store, indices: list[int], total: int, pages: dict) -> Response:
+    body = list_json(store, indices, total, pages)
+    return Response(200, body, {"content-type": "application/json; charset=utf-8"})
 
 
 def create_contact(req: Request) -> Response:
