@@ -17,15 +17,8 @@ from intercomkit._frames import read_contacts_csv
 from intercomkit.export import _cli
 from intercomkit.sandbox import Sandbox
 
-# Only the export extension: the test must not depend on other subcommands being importable.
-_RUN = (
-    "import sys; from intercomkit import cli; from intercomkit.export._cli import add_export_command; "
-    "cli._extensions = lambda: [add_export_command]; sys.exit(cli.main(sys.argv[1:]))"
-)
-
-
 def _cli_cmd(*args: str) -> list[str]:
-    return [sys.executable, "-c", _RUN, *args]
+    return [sys.executable, "-m", "intercomkit.cli", *args]
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
