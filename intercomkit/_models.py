@@ -30,6 +30,7 @@ __all__ = [
     "Contact",
     "Message",
     "Model",
+    "as_int",
     "check_contact_fields",
     "timestamp",
     "updates",
@@ -182,9 +183,9 @@ class Company(Model):
     company_id = property(lambda self: _str(self.raw.get("company_id")))
     website = property(lambda self: _str(self.raw.get("website")))
     industry = property(lambda self: _str(self.raw.get("industry")))
-    size = property(lambda self: _int(self.raw.get("size")))
-    user_count = property(lambda self: _int(self.raw.get("user_count")))
-    session_count = property(lambda self: _int(self.raw.get("session_count")))
+    size = property(lambda self: as_int(self.raw.get("size")))
+    user_count = property(lambda self: as_int(self.raw.get("user_count")))
+    session_count = property(lambda self: as_int(self.raw.get("session_count")))
     monthly_spend = property(lambda self: _number(self.raw.get("monthly_spend")))
     remote_created_at = property(lambda self: timestamp(self.raw.get("remote_created_at")))
     last_request_at = property(lambda self: timestamp(self.raw.get("last_request_at")))
@@ -231,7 +232,7 @@ def _bool(value: Any) -> bool | None:
     return value if isinstance(value, bool) else None
 
 
-def _int(value: Any) -> int | None:
+def as_int(value: Any) -> int | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int):

@@ -42,22 +42,15 @@ class Resource:
     def __repr__(self) -> str:
         return f"<{type(self).__name__} of {self._client!r}>"
 
-    async def _get_one(self, path: str, what: str, ident: object, **kw: Any) -> dict[str, Any]:
+    async def _on(self, what: str, ident: object, method: str, path: str, **kw: Any) -> dict[str, Any]:
+        """``client.request`` for one object: a 404 becomes a ``NotFound`` that names the object and its id."""
         try:
-            return await self._client.request("GET", path, **kw)
+            return await self._client.request(method, path, **kw)
         except NotFound as exc:
-            raise _named_not_found(exc, what, ident) from None
-
-
-def _named_not_found(exc: NotFound, what: str, ident: object) -> NotFound:
-    return NotFound(
-        f"{what} {ident!r} not found ({exc.message})",
-        status=exc.status,
-        request_id=exc.request_id,
-        code=exc.code,
-        errors=exc.errors,
-    )
-
-
-def reraise_not_found(exc: NotFound, what: str, ident: object) -> NotFound:
-    return _named_not_found(exc, what, ident)
+            raise NotFound(
+                f"{what} {ident!r} not found ({exc.message})",
+                status=exc.status,
+                request_id=exc.request_id,
+                code=exc.code,
+                errors=exc.errors,
+            ) from None

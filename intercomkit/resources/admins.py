@@ -16,7 +16,7 @@ class Admins(Resource):
         return [Admin(a) for a in listed(body, "admins")]
 
     async def get(self, admin_id: str | int) -> Admin:
-        return Admin(await self._get_one(f"/admins/{segment(admin_id, 'admin_id')}", "admin", admin_id))
+        return Admin(await self._on("admin", admin_id, "GET", f"/admins/{segment(admin_id, 'admin_id')}"))
 
     async def frame(self, **options: Any) -> Any:
         from .._frames import admins_frame

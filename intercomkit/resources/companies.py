@@ -7,8 +7,8 @@ from typing import Any
 from .._models import Company, Contact, Model
 from .._pagination import Paginator
 from .._protocol.pages import COMPANIES_LIST_CAP, CursorList, PageNumber, check_per_page
-from ..errors import BadRequest, NotFound, PageLimitReached
-from ._base import Resource, reraise_not_found, segment
+from ..errors import BadRequest, PageLimitReached
+from ._base import Resource, segment
 from ._scroll import ScrollPaginator
 
 __all__ = ["Companies"]
@@ -59,22 +59,16 @@ class Companies(Resource):
     async def get(self, company_id: str) -> Company:
         """By Intercom's id (``company.id``, not your ``company_id``)."""
         path = f"/companies/{segment(company_id, 'id')}"
-        return Company(await self._get_one(path, "company", company_id))
+        return Company(await self._on("company", company_id, "GET", path))
 
     async def update(self, company_id: str, **fields: Any) -> Company:
         body = _check(fields)
         path = f"/companies/{segment(company_id, 'id')}"
-        try:
-            return Company(await self._client.request("PUT", path, json=body))
-        except NotFound as exc:
-            raise reraise_not_found(exc, "company", company_id) from None
+        return Company(await self._on("company", company_id, "PUT", path, json=body))
 
     async def delete(self, company_id: str) -> Model:
         path = f"/companies/{segment(company_id, 'id')}"
-        try:
-            return Model(await self._client.request("DELETE", path))
-        except NotFound as exc:
-            raise reraise_not_found(exc, "company", company_id) from None
+        return Model(await self._on("company", company_id, "DELETE", path))
 
     def contacts_of(self, company_id: str, per_page: int = 150) -> Paginator[Contact]:
         path = f"/companies/{segment(company_id, 'id')}/contacts"
@@ -84,18 +78,16 @@ class Companies(Resource):
     async def attach(self, contact_id: str, company_id: str) -> Company:
         """Attach a contact to a company (by Intercom ids). Attaching twice changes nothing, so it is retried."""
         path = f"/contacts/{segment(contact_id, 'contact_id')}/companies"
-        try:
-            body = await self._client.request("POST", path, json={"id": str(company_id)}, repeatable=True)
-        except NotFound as exc:
-            raise reraise_not_found(exc, "contact or company", (contact_id, company_id)) from None
-        return Company(body)
+        pair = (contact_id, company_id)
+        return Company(
+            await self._on(
+                "contact or company", pair, "POST", path, json={"id": str(company_id)}, repeatable=True
+            )
+        )
 
     async def detach(self, contact_id: str, company_id: str) -> Company:
         path = f"/contacts/{segment(contact_id, 'contact_id')}/companies/{segment(company_id, 'company_id')}"
-        try:
-            return Company(await self._client.request("DELETE", path))
-        except NotFound as exc:
-            raise reraise_not_found(exc, "contact or company", (contact_id, company_id)) from None
+        return Company(await self._on("contact or company", (contact_id, company_id), "DELETE", path))
 
     def list(self, per_page: int = 50) -> Paginator[Company]:
         """``POST /companies/list``, page by page. Intercom stops at 10 000 companies: past that this raises

@@ -10,7 +10,7 @@ from .._pagination import Paginator
 from .._protocol.pages import CursorList, Search, check_per_page
 from .._protocol.query import Query, field, plan_search, sort_spec
 from ..errors import NotFound
-from ._base import Resource, listed, reraise_not_found, segment
+from ._base import Resource, listed, segment
 
 __all__ = ["Contacts"]
 
@@ -29,7 +29,7 @@ class Contacts(Resource):
 
     async def get(self, contact_id: str) -> Contact:
         path = f"/contacts/{segment(contact_id, 'contact_id')}"
-        return Contact(await self._get_one(path, "contact", contact_id))
+        return Contact(await self._on("contact", contact_id, "GET", path))
 
     async def update(self, contact_id: str, **fields: Any) -> Contact:
         """Every field passed is sent as given: ``False``, ``0``, ``""`` and ``None`` are kept, not dropped."""
@@ -37,10 +37,7 @@ class Contacts(Resource):
         if not body:
             raise TypeError("update() needs at least one field to change")
         path = f"/contacts/{segment(contact_id, 'contact_id')}"
-        try:
-            return Contact(await self._client.request("PUT", path, json=body))
-        except NotFound as exc:
-            raise reraise_not_found(exc, "contact", contact_id) from None
+        return Contact(await self._on("contact", contact_id, "PUT", path, json=body))
 
     async def delete(self, contact_id: str) -> Model:
         return await self._act("DELETE", contact_id, "")
@@ -53,11 +50,8 @@ class Contacts(Resource):
 
     async def _act(self, method: str, contact_id: str, suffix: str) -> Model:
         path = f"/contacts/{segment(contact_id, 'contact_id')}{suffix}"
-        try:
-            # Archiving, unarchiving and deleting twice leave the same state: safe to retry.
-            return Model(await self._client.request(method, path, repeatable=True))
-        except NotFound as exc:
-            raise reraise_not_found(exc, "contact", contact_id) from None
+        # Archiving, unarchiving and deleting twice leave the same state: safe to retry.
+        return Model(await self._on("contact", contact_id, method, path, repeatable=True))
 
     async def find_by_email(self, email: str) -> Contact | None:
         """The contact with exactly this email, or ``None``. (Several leads may share one: the oldest wins.)"""
@@ -84,9 +78,8 @@ class Contacts(Resource):
 
     async def tags(self, contact_id: str) -> list[Model]:
         """Every tag of a contact (the contact object itself shows at most 10)."""
-        body = await self._get_one(
-            f"/contacts/{segment(contact_id, 'contact_id')}/tags", "contact", contact_id
-        )
+        path = f"/contacts/{segment(contact_id, 'contact_id')}/tags"
+        body = await self._on("contact", contact_id, "GET", path)
         return [Model(tag) for tag in listed(body, "data")]
 
     def notes(self, contact_id: str, per_page: int = 150) -> Paginator[Model]:

@@ -9,63 +9,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from .._protocol.query import CONTACT_FIELDS, MAX_FILTERS_PER_GROUP, MAX_NESTING
 from ._errors import SandboxAPIError
 
 __all__ = ["FIELD_TYPES", "field_value", "matches", "validate_query"]
 
 DAY = 86_400
-MAX_FILTERS_PER_GROUP = 15
-MAX_NESTING = 2
 
-_STRING = [
-    "id",
-    "role",
-    "name",
-    "avatar",
-    "owner_id",
-    "email",
-    "email_domain",
-    "phone",
-    "formatted_phone",
-    "external_id",
-    "language_override",
-    "browser",
-    "browser_language",
-    "os",
-    "location.country",
-    "location.region",
-    "location.city",
-    "ios_app_version",
-    "ios_device",
-    "ios_app_device",
-    "ios_os_version",
-    "ios_app_name",
-    "ios_sdk_version",
-    "android_app_version",
-    "android_device",
-    "android_app_name",
-    "android_sdk_version",
-    "segment_id",
-]
-_DATE = [
-    "created_at",
-    "signed_up_at",
-    "updated_at",
-    "last_seen_at",
-    "last_contacted_at",
-    "last_replied_at",
-    "last_email_opened_at",
-    "last_email_clicked_at",
-    "ios_last_seen_at",
-    "android_last_seen_at",
-]
-_BOOLEAN = ["unsubscribed_from_emails", "marked_email_as_spam", "has_hard_bounced"]
-
+# Intercom's "Accepted Fields" table of POST /contacts/search has one copy, in the client's protocol layer; the
+# sandbox reads it (its operator rules and whole-day matching below are its own model of the server).
 FIELD_TYPES: dict[str, str] = {
-    **dict.fromkeys(_STRING, "string"),
-    **dict.fromkeys(_DATE, "date"),
-    **dict.fromkeys(_BOOLEAN, "boolean"),
-    "tag_id": "tag",
+    name: ("tag" if kind == "tag_id" else kind) for name, kind in CONTACT_FIELDS.items()
 }
 
 _OPERATORS = {"=", "!=", "IN", "NIN", "<", "<=", ">", ">=", "~", "!~", "^", "$"}

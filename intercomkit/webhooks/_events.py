@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from .._models import Company, Contact
+from .._models import Company, Contact, as_int, timestamp
 from ..errors import InvalidPayload
 from ._verify import verify
 
@@ -100,25 +100,15 @@ def _str(value: Any) -> str | None:
 
 
 def _int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
+    """Lenient like the models' readers, and digit strings too (some relays stringify numbers)."""
     if isinstance(value, str) and value.strip().isdigit():
         return int(value.strip())
-    return None
+    return as_int(value)
 
 
 def _time(value: Any) -> datetime | None:
     seconds = _int(value)
-    if seconds is None or seconds <= 0:
-        return None
-    try:
-        return datetime.fromtimestamp(seconds, tz=UTC)
-    except (OverflowError, OSError, ValueError):
-        return None
+    return timestamp(seconds) if seconds is not None and seconds > 0 else None
 
 
 def _load(body: bytes | str | dict[str, Any]) -> dict[str, Any]:

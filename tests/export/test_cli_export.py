@@ -17,6 +17,7 @@ from intercomkit._frames import read_contacts_csv
 from intercomkit.export import _cli
 from intercomkit.sandbox import Sandbox
 
+
 def _cli_cmd(*args: str) -> list[str]:
     return [sys.executable, "-m", "intercomkit.cli", *args]
 
