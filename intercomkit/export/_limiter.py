@@ -15,6 +15,7 @@ import threading
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import anyio
@@ -43,7 +44,7 @@ class Budget:
         with self.lock:
             if self.reset_at is not None and now >= self.reset_at:
                 # A new window began: its whole allowance is available (the next answer will correct it).
-                self.remaining = self.limit
+                self.remaining = self.limit or None  # a limit of 0 was bogus: unknown again
                 self.reset_at = None
             if self.remaining is None:
                 return 0.0
@@ -51,12 +52,17 @@ class Budget:
                 self.remaining -= 1
                 return 0.0
             if self.reset_at is None:
-                return 0.05  # spent before any answer named the reset: poll shortly
+                # Spent before any answer named the reset: poll shortly, but only for a moment (answers may never
+                # name one; the client's own 429 handling is the backstop).
+                self.reset_at = now + 0.5
+                return 0.05
             return min(max(self.reset_at - now, 0.0), MAX_RESET_WAIT) + 0.005
 
     def observe(self, limit: RateLimit | None, now: float) -> None:
-        if limit is None:
+        if limit is None or limit.limit <= 0:
             return
+        # Windows are seconds long: a reset further away is a bogus header, not a reason to stall for days.
+        limit = replace(limit, reset_at=min(limit.reset_at, now + MAX_RESET_WAIT))
         with self.lock:
             if limit.reset_at <= now:
                 return  # stale: that window is over
@@ -74,7 +80,8 @@ class Budget:
     def exhausted(self) -> None:
         """A 429 came back: nothing is left until the reset we know of."""
         with self.lock:
-            self.remaining = 0
+            if self.reset_at is not None:  # without a known reset, waiting here could never end
+                self.remaining = 0
 
 
 _budgets: weakref.WeakValueDictionary[tuple[str, str], Budget] = weakref.WeakValueDictionary()

@@ -7,6 +7,7 @@ workers reading one queue; a window that turns out denser than ``split_rows`` is
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import os
@@ -19,8 +20,9 @@ from typing import TYPE_CHECKING, Any
 import anyio
 import pyarrow as pa
 
-from .._protocol.pages import MAX_PER_PAGE, Search
+from .._protocol.pages import MAX_PER_PAGE, Search, WalkGuard
 from .._protocol.query import _to_json, plan_search
+from .._protocol.responses import excerpt
 from ..errors import (
     BadRequest,
     ConfigurationError,
@@ -94,6 +96,30 @@ class _Tally:
     restarts: int = 0
 
 
+def _counted(body: dict[str, Any]) -> dict[str, Any]:
+    """A count/plan search answer the planner can trust: a ``total_count`` and contacts with ``created_at``."""
+    total, data = body.get("total_count"), body.get("data", [])
+    usable = (
+        isinstance(total, int)
+        and not isinstance(total, bool)
+        and total >= 0
+        and isinstance(data, list)
+        and all(
+            isinstance(i, dict)
+            and isinstance(i.get("created_at"), int)
+            and not isinstance(i["created_at"], bool)
+            for i in data
+        )
+    )
+    if not usable:
+        text = excerpt(json.dumps(body, default=str).encode())
+        raise InvalidResponse(
+            f"a contacts search answer without a total_count or with contacts lacking created_at: {text!r}",
+            excerpt=text,
+        )
+    return body
+
+
 def detect_format(path: str, fmt: str | None) -> str:
     if fmt is not None:
         if fmt not in ("csv", "csv.gz", "parquet"):
@@ -138,6 +164,8 @@ class _Run:
         self.bar: Any = None
         self.rng = random.Random()
         self.state = StateFile(options.path)
+        # Part files are encoded and fsynced off the event loop, one at a time (see PartWriter.awrite).
+        self.disk = anyio.CapacityLimiter(1)
 
     # -- setup -------------------------------------------------------------------------------------------------
 
@@ -208,7 +236,7 @@ class _Run:
             "pagination": {"per_page": per_page},
             "sort": {"field": "created_at", "order": "descending" if descending else "ascending"},
         }
-        return await self.limiter.request("POST", "/contacts/search", json=body)
+        return _counted(await self.limiter.request("POST", "/contacts/search", json=body))
 
     # -- contacts ----------------------------------------------------------------------------------------------
 
@@ -405,6 +433,7 @@ class _Run:
             "max_updated": 0,
         }
         failures = 0
+        guard = WalkGuard()
         frozen, post = self.frozen_at, self.post_filter
         try:
             while request is not None:
@@ -438,9 +467,7 @@ class _Run:
                             part.discard()
                             return halves
                 info["last_total"] = total
-                items = [
-                    i for i in (body.get("data") or []) if isinstance(i, dict) and i.get("id") is not None
-                ]
+                items = [i for i in style.items(body) if isinstance(i, dict) and i.get("id") is not None]
                 fresh = [i for i in items if str(i["id"]) not in ids]
                 ids.update(str(i["id"]) for i in fresh)
                 info["received"] += len(fresh)
@@ -454,19 +481,27 @@ class _Run:
                         updated = item.get("updated_at")
                         if isinstance(updated, int) and updated > info["max_updated"]:
                             info["max_updated"] = updated
+                table = None
                 if keep:
                     observe_custom(keep, custom)
-                    part.write(items_table(self.o.kind, keep, self.part_columns))
+                    table = items_table(self.o.kind, keep, self.part_columns)
                 info["rows"] += len(keep)
                 self._advance(len(fresh))
                 request = style.next(request, body) if items else None
+                guard.observe(items, body, request)  # a page or cursor that repeats is a loop, not more rows
+                # The decoded page (a few MB of dicts) is most of what a window holds: drop it before waiting
+                # for the disk thread, or every window queued behind a write keeps its page alive.
+                del body, items, fresh, keep
+                if table is not None:
+                    await part.awrite(table, self.disk)
+                    del table
             last_total = info["last_total"]
             if last_total is not None and info["received"] < last_total:
                 info["gap"] = last_total - info["received"]
                 if not last_try:
                     part.discard()
                     return info
-            part.commit()
+            await part.acommit(self.disk)
         except BaseException:
             part.discard()
             raise

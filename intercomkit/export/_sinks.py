@@ -14,12 +14,31 @@ import os
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import anyio
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from .. import _frames
+
+try:  # optional speed-up (pip install orjson); the stdlib gives the same JSON values
+    import orjson as _orjson
+except ImportError:  # pragma: no cover - depends on the environment
+    _orjson = None
+
+_encode = json.JSONEncoder(separators=(",", ":"), default=str).encode  # one encoder, not one per call
+_decode = _orjson.loads if _orjson is not None else json.loads
+
+
+def _dumps_custom(attrs: dict[str, Any]) -> str:
+    if _orjson is not None:
+        try:
+            return _orjson.dumps(attrs, default=str).decode()
+        except TypeError:  # e.g. non-string keys or huge integers: the stdlib's answer
+            pass
+    return _encode(attrs)
+
 
 __all__ = [
     "CUSTOM",
@@ -87,9 +106,9 @@ def custom_kind(tags: Iterable[str]) -> str:
 def items_table(kind: str, items: list[dict[str, Any]], columns: Sequence[str]) -> pa.Table:
     """Raw API records → the part schema: ``columns`` of the typed frame schema + ``__custom__`` JSON."""
     build = _frames.contacts_table if kind == "contacts" else _frames.companies_table
-    table = build(items).select(list(columns))
+    table = build(items, custom=False).select(list(columns))
     custom = [
-        json.dumps(attrs, separators=(",", ":"), default=str) if type(attrs) is dict and attrs else None
+        _dumps_custom(attrs) if type(attrs) is dict and attrs else None
         for attrs in (item.get("custom_attributes") for item in items)
     ]
     return table.append_column(CUSTOM, pa.array(custom, type=pa.string()))
@@ -111,10 +130,12 @@ def fsync_dir(path: str) -> None:
 class PartWriter:
     """One window's rows, streamed to ``<final>.tmp`` as Parquet row groups; ``commit`` fsyncs and renames."""
 
-    def __init__(self, final_path: str, schema: pa.Schema, *, row_group: int = 2_000) -> None:
+    def __init__(self, final_path: str, schema: pa.Schema, *, row_group: int = 600) -> None:
         self.final_path = final_path
         self.tmp_path = final_path + ".tmp"
-        self._writer = pq.ParquetWriter(self.tmp_path, schema, compression="zstd")
+        # Parts are temporary and up to ``concurrency`` are open at once: snappy keeps each writer's state and CPU
+        # small (a zstd context per open writer costs megabytes).
+        self._writer = pq.ParquetWriter(self.tmp_path, schema, compression="snappy")
         self._pending: list[pa.Table] = []
         self._pending_rows = 0
         self._row_group = row_group
@@ -131,8 +152,24 @@ class PartWriter:
 
     def _flush(self) -> None:
         if self._pending:
-            self._writer.write_table(pa.concat_tables(self._pending))
-            self._pending, self._pending_rows = [], 0
+            pending, self._pending, self._pending_rows = self._pending, [], 0
+            self._writer.write_table(pa.concat_tables(pending))
+
+    # The async variants run the Parquet encoding and the fsync in a worker thread: pyarrow releases the GIL
+    # while it encodes and compresses, so on a second core this overlaps the event loop's JSON decoding instead
+    # of stalling every request in flight. One writer call at a time per part (each window awaits its own).
+
+    async def awrite(self, table: pa.Table, limiter: anyio.CapacityLimiter | None = None) -> None:
+        if not table.num_rows:
+            return
+        self._pending.append(table)
+        self._pending_rows += table.num_rows
+        self.rows += table.num_rows
+        if self._pending_rows >= self._row_group:
+            await anyio.to_thread.run_sync(self._flush, limiter=limiter)
+
+    async def acommit(self, limiter: anyio.CapacityLimiter | None = None) -> None:
+        await anyio.to_thread.run_sync(self.commit, limiter=limiter)
 
     def commit(self) -> None:
         self._flush()
@@ -153,7 +190,7 @@ class PartWriter:
 
 
 def read_part(path: str) -> pa.Table:
-    return pq.read_table(path)
+    return pq.read_table(path, use_threads=False)
 
 
 def dedupe_newest(table: pa.Table) -> pa.Table:
@@ -191,7 +228,7 @@ def expand_custom(table: pa.Table, custom: dict[str, str], columns: Sequence[str
     raw = table.column(CUSTOM).to_pylist() if CUSTOM in table.column_names else [None] * table.num_rows
     wanted = [c for c in columns if c.startswith("custom.") and c[7:] in custom]
     if wanted:
-        parsed = [json.loads(text) if text else {} for text in raw]
+        parsed = [_decode(text) if text else {} for text in raw]
         for name in wanted:
             key, kind = name[7:], custom[name[7:]]
             values = [_custom_value(attrs.get(key), kind) for attrs in parsed]
@@ -213,11 +250,27 @@ def _as_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
     if pa.types.is_boolean(t):
         return pc.if_else(column, "true", "false")
     if pa.types.is_list(t):
-        values = [None if v is None else json.dumps(v, separators=(",", ":")) for v in column.to_pylist()]
+        if pa.types.is_string(t.value_type) and _plain_strings(column):
+            # '["a","b"]' built column-wise: ids need no JSON escaping (checked above), so no per-row dumps.
+            joined = pc.binary_join(column, '","')
+            text = pc.binary_join_element_wise('["', joined, '"]', "")
+            return pc.if_else(pc.equal(pc.list_value_length(column), 0), "[]", text)
+        values = [None if v is None else _encode(v) for v in column.to_pylist()]
         return pa.chunked_array([pa.array(values, type=pa.string())])
     if pa.types.is_string(t):
         return column
     return column.cast(pa.string())
+
+
+def _plain_strings(column: pa.ChunkedArray) -> bool:
+    """Every list element is printable ASCII without quotes or backslashes (JSON text equals the value)."""
+    flat = pc.list_flatten(column)
+    if len(flat) == 0:
+        return True
+    if flat.null_count:
+        return False
+    bad = pc.match_substring_regex(flat, r"[^ !#-\[\]-~]")
+    return not pc.any(bad).as_py()
 
 
 class CsvOutput:

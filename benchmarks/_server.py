@@ -1,0 +1,85 @@
+"""A sandbox served by uvicorn in its own process, so its CPU never competes with the client's GIL.
+
+    python -m benchmarks._server --port P --contacts N [--latency-ms L] [--rate-limit R --window S]
+
+Access logging is off (``log_level="warning"``): a log line per request would be measured as server time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+TOKEN = "bench-token"
+ROOT = str(Path(__file__).resolve().parents[1])
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def served(
+    contacts: int,
+    *,
+    latency_ms: float = 0.0,
+    rate_limit: int | None = None,
+    window: float = 10.0,
+    timeout: float = 60.0,
+) -> Iterator[str]:
+    """Start a sandbox server process; yield its base URL; stop it afterwards."""
+    port = _free_port()
+    cmd = [sys.executable, "-m", "benchmarks._server", "--port", str(port), "--contacts", str(contacts)]
+    cmd += ["--latency-ms", str(latency_ms)]
+    if rate_limit:
+        cmd += ["--rate-limit", str(rate_limit), "--window", str(window)]
+    env = {**os.environ, "PYTHONPATH": ROOT + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"sandbox server exited with {proc.returncode}")
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("sandbox server did not start") from None
+                time.sleep(0.05)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:  # pragma: no cover
+            proc.kill()
+            proc.wait()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--contacts", type=int, default=1000)
+    parser.add_argument("--latency-ms", type=float, default=0.0)
+    parser.add_argument("--rate-limit", type=int, default=None)
+    parser.add_argument("--window", type=float, default=10.0)
+    args = parser.parse_args()
+    from intercomkit.sandbox import RateLimitConfig, Sandbox, serve
+
+    limit = RateLimitConfig(limit=args.rate_limit, window=args.window) if args.rate_limit else None
+    sb = Sandbox(contacts=args.contacts, latency=args.latency_ms / 1000, rate_limit=limit, token=TOKEN)
+    serve(sb, port=args.port, log_level="warning")
+
+
+if __name__ == "__main__":
+    main()

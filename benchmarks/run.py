@@ -1,0 +1,533 @@
+"""intercomkit vs the official python-intercom SDK vs a hand-written httpx loop, side by side in one run.
+
+    python -m benchmarks [--quick] [--contacts-latency N] [--contacts-rate N] [--contacts-rss N] ...
+
+Every row measures all contenders in the same run against the same sandbox. The sandbox is served by uvicorn in a
+separate process (``benchmarks/_server.py``), so its CPU does not compete with the client's; contenders reach it
+over loopback HTTP. ``--quick`` uses small sizes (well under a minute) and asserts only correctness -- every id
+exactly once, the right row counts -- never timings.
+
+Rows: 1 latency-bound export, 2 rate-bound export, 3 peak RSS exporting to CSV, 4 pages -> DataFrame,
+5 per-request client overhead (in-process transport), 6 search correctness with per_page 50.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import anyio
+import httpx
+
+from ._server import ROOT, TOKEN, served
+
+EVERYTHING = {"field": "created_at", "operator": ">", "value": 0}
+PER_PAGE = 150
+
+
+def _sdk_available() -> bool:
+    try:
+        import intercom  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+@dataclass
+class Row:
+    name: str
+    cells: dict[str, str] = field(default_factory=dict)  # contender -> text
+    result: str = ""  # ratios / verdict
+    target: str = ""
+    notes: list[str] = field(default_factory=list)
+
+
+# -- contenders: fetch every contact ----------------------------------------------------------------------------
+
+
+async def ik_export(url: str, out: str, **kw: Any) -> dict[str, Any]:
+    from intercomkit import AsyncClient
+
+    async with AsyncClient(token=TOKEN, base_url=url) as client:
+        r = await client.export.contacts(out, progress=False, **kw)
+    # ids are read back from the file after the clock stops (see _check_exactly_once)
+    return {"rows": r.rows, "path": out, "requests": r.requests, "rate_limited": r.rate_limited}
+
+
+def _csv_ids(path: str) -> set[str] | int:
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    table = pacsv.read_csv(
+        path, convert_options=pacsv.ConvertOptions(include_columns=["id"], column_types={"id": pa.string()})
+    )
+    ids = table.column("id").to_pylist()
+    return len(set(ids)) if len(ids) > 50_000 else set(ids)
+
+
+async def sdk_list(url: str, max_pages: int | None = None) -> dict[str, Any]:
+    """The official SDK's async pager over GET /contacts (it forwards starting_after correctly)."""
+    from intercom import AsyncIntercom
+
+    client = AsyncIntercom(token=TOKEN, base_url=url)
+    pager = await client.contacts.list(per_page=PER_PAGE)
+    rows, ids, pages = 0, set(), 0
+    async for page in pager.iter_pages():
+        items = page.items or []
+        rows += len(items)
+        ids.update(item.id for item in items)
+        pages += 1
+        if max_pages is not None and pages >= max_pages:
+            break
+    return {"rows": rows, "ids": ids, "requests": pages}
+
+
+async def _get_json(http: httpx.AsyncClient, method: str, path: str, **kw: Any) -> tuple[dict[str, Any], int]:
+    """One call with the minimum a hand-written loop needs: wait for X-RateLimit-Reset on a 429."""
+    limited = 0
+    while True:
+        response = await http.request(method, path, **kw)
+        if response.status_code == 429:
+            limited += 1
+            reset = float(response.headers.get("x-ratelimit-reset", time.time() + 1))
+            await anyio.sleep(max(reset - time.time(), 0) + 0.01)
+            continue
+        response.raise_for_status()
+        return response.json(), limited
+
+
+async def httpx_loop(url: str, out: str | None = None) -> dict[str, Any]:
+    """What a user writes by hand: GET /contacts page after page, following pages.next.starting_after.
+
+    With ``out``, the file is written the way an analyst's script does it (collect every page, then
+    ``pd.json_normalize(items).to_csv``), inside the timed call, so it produces what the export produces."""
+    headers = {"Authorization": f"Bearer {TOKEN}", "Accept": "application/json", "Intercom-Version": "2.16"}
+    items: list[dict[str, Any]] = []
+    requests = limited = 0
+    async with httpx.AsyncClient(base_url=url, headers=headers, timeout=60) as http:
+        params: dict[str, Any] = {"per_page": PER_PAGE}
+        while True:
+            body, hits = await _get_json(http, "GET", "/contacts", params=params)
+            requests += 1
+            limited += hits
+            items.extend(body["data"])
+            nxt = (body.get("pages") or {}).get("next") or {}
+            if not nxt.get("starting_after"):
+                break
+            params = {"per_page": PER_PAGE, "starting_after": nxt["starting_after"]}
+    if out is not None:
+        import pandas as pd
+
+        pd.json_normalize(items).to_csv(out, index=False)
+    return {
+        "rows": len(items),
+        "ids": {i["id"] for i in items},
+        "requests": requests,
+        "rate_limited": limited,
+    }
+
+
+def _timed(fn: Any, *args: Any, **kw: Any) -> tuple[float, Any]:
+    started = time.perf_counter()
+    out = anyio.run(lambda: fn(*args, **kw))
+    return time.perf_counter() - started, out
+
+
+def _check_exactly_once(name: str, out: dict[str, Any], n: int) -> None:
+    ids = out["ids"] if "ids" in out else _csv_ids(out["path"])
+    distinct = ids if isinstance(ids, int) else len(ids)
+    assert out["rows"] == n and distinct == n, (
+        f"{name}: {out['rows']} rows, {distinct} distinct ids, expected {n}"
+    )
+
+
+def _contenders(sdk: bool) -> list[str]:
+    return ["intercomkit", *(["official SDK"] if sdk else []), "httpx loop"]
+
+
+def row_latency(n: int, latency_ms: float, tmp: str, sdk: bool) -> Row:
+    row = Row(
+        f"1. export {n:,} contacts, {latency_ms:.0f} ms latency, no rate limit",
+        target="intercomkit ≥ 10× the others",
+    )
+    times: dict[str, float] = {}
+    for who in _contenders(sdk):
+        with served(n, latency_ms=latency_ms) as url:
+            if who == "intercomkit":
+                t, out = _timed(ik_export, url, os.path.join(tmp, "latency.csv"))
+            elif who == "official SDK":
+                t, out = _timed(sdk_list, url)
+            else:
+                t, out = _timed(httpx_loop, url, os.path.join(tmp, "latency-loop.csv"))
+        _check_exactly_once(who, out, n)
+        times[who] = t
+        row.cells[who] = f"{t:.1f} s ({out['requests']} req)"
+    ours = times["intercomkit"]
+    row.result = ", ".join(f"{times[w] / ours:.1f}× vs {w}" for w in times if w != "intercomkit")
+    row.notes.append(
+        "row 1: intercomkit and the httpx loop both write a CSV inside their wall time (the loop collects every "
+        "page, then pd.json_normalize(items).to_csv); the official SDK column only pages (no file)"
+    )
+    return row
+
+
+def row_rate(n: int, rate: int, window: float, latency_ms: float, tmp: str, sdk: bool) -> Row:
+    per_second = rate / window
+    minimum = math.ceil(n / PER_PAGE) / per_second
+    row = Row(
+        f"2. export {n:,} contacts, {rate} req/{window:g} s limit, {latency_ms:.0f} ms: wall ÷ rate-limit minimum "
+        f"({minimum:.1f} s)",
+        target="≤ 1.1",
+    )
+    ratios = []
+    for who in _contenders(sdk):
+        with served(n, latency_ms=latency_ms, rate_limit=rate, window=window) as url:
+            try:
+                if who == "intercomkit":
+                    t, out = _timed(ik_export, url, os.path.join(tmp, "rate.csv"))
+                elif who == "official SDK":
+                    t, out = _timed(sdk_list, url)
+                else:
+                    t, out = _timed(httpx_loop, url)
+            except Exception as exc:  # the SDK gives up on 429 after its own retries
+                row.cells[who] = f"failed: {type(exc).__name__}"
+                continue
+        _check_exactly_once(who, out, n)
+        ratios.append(f"{who} {t / minimum:.2f}")
+        limited = out.get("rate_limited")
+        row.cells[who] = f"{t:.1f} s = {t / minimum:.2f}" + (
+            f" ({limited} × 429)" if limited is not None else ""
+        )
+    row.result = "; ".join(ratios)
+    return row
+
+
+def _rss_child(mode: str, url: str, out: str, n: int) -> tuple[float, float]:
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.run", "--rss-child", mode, url, out, str(n)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"RSS child ({mode}) failed:\n{done.stderr[-3000:]}")
+    kb = int(done.stdout.strip().splitlines()[-1])
+    return kb / 1024, time.perf_counter() - started
+
+
+def rss_child(mode: str, url: str, out: str, n: int) -> None:
+    """Inside the measured process: export (or collect + DataFrame.to_csv), then print peak RSS in KiB."""
+    import resource
+
+    if mode == "export":
+        from intercomkit import AsyncClient
+
+        async def export() -> Any:
+            async with AsyncClient(token=TOKEN, base_url=url) as client:
+                return await client.export.contacts(out, progress=False)
+
+        result = anyio.run(export)
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # before the check below reads the file
+        _check_exactly_once("intercomkit", {"rows": result.rows, "ids": _csv_ids(out)}, n)
+        print(peak)
+        return
+    elif mode == "collect":
+        import pandas as pd
+
+        items = anyio.run(lambda: _collect(url))
+        frame = pd.DataFrame(items)
+        del items
+        frame.to_csv(out, index=False)
+        assert len(frame) == n and frame["id"].nunique() == n
+    else:  # the interpreter with the export's imports (pyarrow, httpx, intercomkit; not pandas), nothing fetched
+        import pyarrow.parquet  # noqa: F401
+
+        import intercomkit.export  # noqa: F401
+    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+
+
+async def _collect(url: str) -> list[dict[str, Any]]:
+    headers = {"Authorization": f"Bearer {TOKEN}", "Accept": "application/json"}
+    items: list[dict[str, Any]] = []
+    async with httpx.AsyncClient(base_url=url, headers=headers, timeout=60) as http:
+        params: dict[str, Any] = {"per_page": PER_PAGE}
+        while True:
+            body, _ = await _get_json(http, "GET", "/contacts", params=params)
+            items.extend(body["data"])
+            nxt = (body.get("pages") or {}).get("next") or {}
+            if not nxt.get("starting_after"):
+                return items
+            params = {"per_page": PER_PAGE, "starting_after": nxt["starting_after"]}
+
+
+def row_rss(n: int, tmp: str) -> Row:
+    row = Row(
+        f"3. peak RSS of the client process, {n:,} contacts to CSV (sandbox in another process)",
+        target="intercomkit ≤ 250 MB",
+    )
+    with served(n) as url:
+        base, _ = _rss_child("baseline", url, "", n)
+        ours, t_ours = _rss_child("export", url, os.path.join(tmp, "rss-export.csv"), n)
+        theirs, t_theirs = _rss_child("collect", url, os.path.join(tmp, "rss-collect.csv"), n)
+    row.cells["intercomkit"] = f"{ours:,.0f} MB ({t_ours:.0f} s)"
+    row.cells["httpx loop"] = f"{theirs:,.0f} MB ({t_theirs:.0f} s), collect all + DataFrame.to_csv"
+    row.result = f"{theirs / ours:.1f}× less memory; imports alone: {base:.0f} MB"
+    return row
+
+
+def row_frames(n: int) -> Row:
+    import json as _json
+
+    import pandas as pd
+
+    from intercomkit._frames import contacts_frame
+    from intercomkit.sandbox import Sandbox
+    from intercomkit.sandbox._render import list_json
+
+    sb = Sandbox(contacts=n)
+    store = sb._store
+    pages = [
+        _json.loads(list_json(store, list(range(i, min(i + PER_PAGE, n))), n, {"type": "pages"}))
+        for i in range(0, n, PER_PAGE)
+    ]
+    items = [c for p in pages for c in p["data"]]
+    best_ours = best_theirs = math.inf
+    for _ in range(3):
+        started = time.perf_counter()
+        ours = contacts_frame(pages)
+        best_ours = min(best_ours, time.perf_counter() - started)
+        started = time.perf_counter()
+        theirs = pd.json_normalize(items)
+        best_theirs = min(best_theirs, time.perf_counter() - started)
+    assert len(ours) == len(theirs) == n
+    assert ours["id"].astype(str).tolist() == theirs["id"].astype(str).tolist()
+    row = Row(f"4. {n:,} contacts, pages → DataFrame (best of 3)", target="≥ 2× json_normalize")
+    row.cells["intercomkit"] = f"{best_ours:.2f} s contacts_frame ({ours.shape[1]} typed cols)"
+    row.cells["httpx loop"] = f"{best_theirs:.2f} s pd.json_normalize ({theirs.shape[1]} cols)"
+    row.result = f"{best_theirs / best_ours:.1f}× faster, same {n:,} rows"
+    return row
+
+
+async def _overhead(n: int, sdk: bool) -> dict[str, float]:
+    from intercomkit import AsyncClient
+    from intercomkit.sandbox import Sandbox
+
+    sb = Sandbox(contacts=1000, token=TOKEN)
+    ids = sb.contact_ids()[: min(n, 1000)]
+    out: dict[str, float] = {}
+    headers = {"Authorization": f"Bearer {TOKEN}", "Accept": "application/json"}
+
+    async def timed(name: str, call: Any) -> None:
+        for cid in ids[:20]:  # warm up
+            await call(cid)
+        best = math.inf
+        for _ in range(3):
+            started = time.perf_counter()
+            for k in range(n):
+                await call(ids[k % len(ids)])
+            best = min(best, (time.perf_counter() - started) / n)
+        out[name] = best * 1e6
+
+    async with httpx.AsyncClient(transport=sb.transport(), base_url=sb.base_url, headers=headers) as raw:
+
+        async def raw_get(cid: str) -> None:
+            r = await raw.get(f"/contacts/{cid}")
+            r.raise_for_status()
+            r.json()
+
+        await timed("raw httpx", raw_get)
+    async with AsyncClient(token=TOKEN, base_url=sb.base_url, transport=sb.transport()) as client:
+        await timed("intercomkit", client.contacts.get)
+    if sdk:
+        from intercom import AsyncIntercom
+
+        async with httpx.AsyncClient(transport=sb.transport()) as http:
+            client = AsyncIntercom(token=TOKEN, base_url=sb.base_url, httpx_client=http)
+
+            async def sdk_find(cid: str) -> None:
+                await client.contacts.find(contact_id=cid)
+
+            await timed("official SDK", sdk_find)
+    return out
+
+
+def row_overhead(n: int, sdk: bool) -> Row:
+    us = anyio.run(_overhead, n, sdk)
+    raw = us["raw httpx"]
+    row = Row(
+        f"5. GET /contacts/{{id}} over the in-process transport, per request (best of 3 × {n})",
+        target="(no target)",
+    )
+    for who in _contenders(sdk):
+        key = "raw httpx" if who == "httpx loop" else who
+        extra = "" if key == "raw httpx" else f", {us[key] - raw:+.0f} µs over raw httpx"
+        row.cells[who] = f"{us[key]:.0f} µs{extra}"
+    if sdk:
+        row.result = (
+            f"client overhead: intercomkit {us['intercomkit'] - raw:.0f} µs, official SDK "
+            f"{us['official SDK'] - raw:.0f} µs per request"
+        )
+    else:
+        row.result = f"client overhead: intercomkit {us['intercomkit'] - raw:.0f} µs per request"
+    return row
+
+
+async def _search_all(url: str, sdk: bool, matches: int) -> dict[str, tuple[int, int]]:
+    from intercomkit import AsyncClient
+
+    query = {"field": "role", "operator": "IN", "value": ["user", "lead"]}
+    pages_needed = math.ceil(matches / 50)
+    out: dict[str, tuple[int, int]] = {}
+    async with AsyncClient(token=TOKEN, base_url=url) as client:
+        rows = [c.id async for c in client.contacts.search(query, per_page=50)]
+        out["intercomkit"] = (len(rows), len(set(rows)))
+    if sdk:
+        from intercom import AsyncIntercom
+
+        sdk_client = AsyncIntercom(token=TOKEN, base_url=url)
+        pager = await sdk_client.contacts.search(query=query, pagination={"per_page": 50})
+        ids: list[str] = []
+        pages = 0
+        async for page in pager.iter_pages():
+            ids.extend(item.id for item in page.items or [])
+            pages += 1
+            if pages >= 2 * pages_needed:  # it never stops on its own: bound it at twice the pages needed
+                break
+        out["official SDK"] = (len(ids), len(set(ids)))
+    headers = {"Authorization": f"Bearer {TOKEN}", "Accept": "application/json"}
+    async with httpx.AsyncClient(base_url=url, headers=headers) as http:
+        ids = []
+        body: dict[str, Any] = {"query": query, "pagination": {"per_page": 50}}
+        while True:
+            page, _ = await _get_json(http, "POST", "/contacts/search", json=body)
+            ids.extend(c["id"] for c in page["data"])
+            nxt = (page.get("pages") or {}).get("next") or {}
+            if not nxt.get("starting_after"):
+                break
+            body = {"query": query, "pagination": {"per_page": 50, "starting_after": nxt["starting_after"]}}
+        out["httpx loop"] = (len(ids), len(set(ids)))
+    return out
+
+
+def row_search(matches: int, sdk: bool) -> Row:
+    with served(matches) as url:
+        got = anyio.run(_search_all, url, sdk, matches)
+    row = Row(
+        f"6. search, per_page 50, {matches:,} matches: distinct ids returned (rows fetched)",
+        target=f"{matches:,} distinct",
+    )
+    for who, (rows, distinct) in got.items():
+        row.cells[who] = f"{distinct:,} ({rows:,} rows)"
+    for who in ("intercomkit", "httpx loop"):
+        assert got[who] == (matches, matches), f"{who}: {got[who]}"
+    wrong = [w for w, (_, d) in got.items() if d != matches]
+    row.result = "all correct" if not wrong else f"wrong: {', '.join(wrong)}"
+    if "official SDK" in got and got["official SDK"][1] != matches:
+        row.notes.append(
+            "python-intercom 5.x's search pager never forwards pages.next.starting_after: it re-sends the first "
+            "page forever (bounded here at twice the pages needed)"
+        )
+    return row
+
+
+# -- table ------------------------------------------------------------------------------------------------------
+
+
+def render(rows: list[Row], sdk: bool, header: str) -> str:
+    contenders = _contenders(sdk)
+    cols = ["benchmark", *contenders, "result", "target"]
+    lines = [header, "", "| " + " | ".join(cols) + " |", "|" + "|".join("---" for _ in cols) + "|"]
+    for r in rows:
+        cells = [r.name, *(r.cells.get(c, "—") for c in contenders), r.result, r.target]
+        lines.append("| " + " | ".join(cells) + " |")
+    notes = [n for r in rows for n in r.notes]
+    if not sdk:
+        notes.append(
+            "official SDK skipped: python-intercom is not installed (pip install 'intercomkit[bench]')"
+        )
+    lines += ["", *(f"* {n}" for n in notes)]
+    return "\n".join(lines)
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return f"{os.cpu_count()} CPUs ({cpu}), Python {platform.python_version()}, {platform.system()}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["--rss-child"]:
+        rss_child(argv[1], argv[2], argv[3], int(argv[4]))
+        return 0
+    p = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
+    p.add_argument("--quick", action="store_true", help="small sizes (< 1 minute); checks correctness only")
+    p.add_argument("--contacts-latency", type=int, default=None, metavar="N", help="row 1 (default 100 000)")
+    p.add_argument("--latency-ms", type=float, default=None, help="row 1 latency (default 150)")
+    p.add_argument("--contacts-rate", type=int, default=None, metavar="N", help="row 2 (default 50 000)")
+    p.add_argument("--rate", type=int, default=None, help="row 2: requests per window (default 10)")
+    p.add_argument(
+        "--window", type=float, default=1.0, help="row 2: rate-limit window in seconds (default 1)"
+    )
+    p.add_argument("--contacts-rss", type=int, default=None, metavar="N", help="row 3 (default 1 000 000)")
+    p.add_argument("--contacts-frames", type=int, default=None, metavar="N", help="row 4 (default 100 000)")
+    p.add_argument("--requests", type=int, default=None, help="row 5: requests per repeat (default 500)")
+    p.add_argument("--matches", type=int, default=1000, help="row 6 (default 1 000)")
+    p.add_argument("--rows", default="1,2,3,4,5,6", help="which rows to run, e.g. 1,6")
+    p.add_argument("--json", metavar="FILE", help="also write the rows as JSON")
+    args = p.parse_args(argv)
+    q = args.quick
+    sizes = {
+        "latency": args.contacts_latency or (1_500 if q else 100_000),
+        "latency_ms": args.latency_ms if args.latency_ms is not None else (50.0 if q else 150.0),
+        "rate": args.contacts_rate or (900 if q else 50_000),
+        "limit": args.rate or (20 if q else 10),
+        "rss": args.contacts_rss or (3_000 if q else 1_000_000),
+        "frames": args.contacts_frames or (2_000 if q else 100_000),
+        "requests": args.requests or (50 if q else 500),
+    }
+    sdk = _sdk_available()
+    wanted = {int(x) for x in args.rows.split(",") if x.strip()}
+    rows: list[Row] = []
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp:
+        steps = {
+            1: lambda: row_latency(sizes["latency"], sizes["latency_ms"], tmp, sdk),
+            2: lambda: row_rate(
+                sizes["rate"], sizes["limit"], args.window, 50.0 if not q else 20.0, tmp, sdk
+            ),
+            3: lambda: row_rss(sizes["rss"], tmp),
+            4: lambda: row_frames(sizes["frames"]),
+            5: lambda: row_overhead(sizes["requests"], sdk),
+            6: lambda: row_search(args.matches, sdk),
+        }
+        for k in sorted(wanted):
+            print(f"running row {k} ...", file=sys.stderr, flush=True)
+            rows.append(steps[k]())
+    header = f"intercomkit benchmarks ({'quick' if q else 'full'} run, {time.perf_counter() - started:.0f} s) on {machine()}"
+    print(render(rows, sdk, header))
+    if args.json:
+        Path(args.json).write_text(json.dumps([r.__dict__ for r in rows], indent=2, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

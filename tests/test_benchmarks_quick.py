@@ -1,0 +1,29 @@
+"""``python -m benchmarks --quick`` runs end to end (CI proves the benchmark scripts work; no timing asserted)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(240)
+def test_quick_benchmark_runs_and_checks_correctness() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--quick"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=230,
+    )
+    assert done.returncode == 0, done.stderr[-4000:]
+    table = done.stdout
+    for row in ("1. export", "2. export", "3. peak RSS", "4. ", "5. GET", "6. search"):
+        assert row in table, table
+    # correctness is asserted inside the run (every id exactly once); row 6 shows who returned what
+    assert "| 1,000 (1,000 rows) |" in table
