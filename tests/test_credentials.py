@@ -177,9 +177,15 @@ def test_invalid_profile_names(name, store):
         store.get(name)
 
 
-@given(st.from_regex(r"[A-Za-z0-9._-]{1,64}", fullmatch=True))
+@given(st.from_regex(r"[A-Za-z0-9._-]{1,64}", fullmatch=True).filter(lambda n: n.strip(".")))
 def test_valid_profile_names(name):
     assert check_profile_name(name) == name
+
+
+@pytest.mark.parametrize("dots", [".", "..", "..."])
+def test_profile_names_of_only_dots_are_refused(dots):
+    with pytest.raises(ConfigurationError, match="only dots"):
+        check_profile_name(dots)
 
 
 @pytest.mark.parametrize("bad", ["", "   ", "a\nb", "a\r\nX-Evil: 1", "tok en", "t\x00k", "tök", None])
