@@ -11,25 +11,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ._data import _ANDROID_IOS_NONE, _UTM_NONE
+
 __all__ = ["contact_json", "list_json"]
 
-_NULL_BLOCK_A = ",".join(
-    f'"{p}_{f}":null'
-    for p in ("android", "ios")
-    for f in ("app_name", "app_version", "device", "os_version", "sdk_version", "last_seen_at")
-)
-_NULL_BLOCK_B = ",".join(
-    f'"{k}":null'
-    for k in (
-        "utm_campaign",
-        "utm_content",
-        "utm_medium",
-        "utm_source",
-        "utm_term",
-        "referrer",
-        "enabled_push_messaging",
-    )
-)
+# The always-null fields come from the generator's own tables, so the two paths cannot drift apart.
+_NULL_BLOCK_A = ",".join(f'"{k}":null' for k in _ANDROID_IOS_NONE)
+_NULL_BLOCK_B = ",".join(f'"{k}":null' for k in _UTM_NONE)
 _EMBEDDED_LIMIT = 10
 _dumps = json.JSONEncoder(separators=(",", ":")).encode
 
