@@ -160,12 +160,11 @@ def run_export(args: argparse.Namespace) -> int:
         print("Finished windows are saved. Resume with:", file=sys.stderr)
         print(f"  {resume_command(args)}", file=sys.stderr)
         return EXIT_NETWORK
+    details = [f"{result.requests:,} requests", f"{result.elapsed:.1f}s"]
+    if result.vanished:
+        details.append(f"{result.vanished:,} deleted during the run")
     if not result.complete:
         print(f"intercomkit: warning: {result}", file=sys.stderr)
-    else:
-        details = [f"{result.requests:,} requests", f"{result.elapsed:.1f}s"]
-        if result.vanished:
-            details.append(f"{result.vanished:,} deleted during the run")
-        print(f"({', '.join(details)})", file=sys.stderr)
-    print(f"wrote {result.rows} rows to {result.path}")
+    # One line on stdout: the details used to go to stderr first and showed up before (or after) the result.
+    print(f"wrote {result.rows} rows to {result.path} ({', '.join(details)})")
     return 0
