@@ -461,12 +461,8 @@ async def _fetch_me(token: str, *, region: str, base_url: str | None, transport:
     try:
         me = await client.me()
     except Unauthorized as exc:
-        raise Unauthorized(
-            "Intercom rejected this access token (GET /me answered 401); nothing was saved.",
-            status=exc.status,
-            request_id=exc.request_id,
-            code=exc.code,
-            errors=exc.errors,
+        raise exc.rephrased(
+            "Intercom rejected this access token (GET /me answered 401); nothing was saved."
         ) from None
     finally:
         await client.aclose()

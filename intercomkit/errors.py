@@ -95,6 +95,12 @@ class IntercomError(Exception):
         self.code = code
         self.errors: list[dict[str, Any]] = list(errors or [])
 
+    def rephrased(self, message: str, cls: type[IntercomError] | None = None) -> IntercomError:
+        """The same HTTP details (status, request id, code, error list) with a clearer message, as ``cls``."""
+        return (cls or type(self))(
+            message, status=self.status, request_id=self.request_id, code=self.code, errors=self.errors
+        )
+
     def __str__(self) -> str:
         parts = [self.message or self.__class__.__name__]
         if self.status is not None and f"HTTP {self.status}" not in parts[0]:

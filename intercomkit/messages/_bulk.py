@@ -152,13 +152,10 @@ async def check_admin(client: AsyncClient, sender: int) -> None:
 
 
 def sender_error(exc: NotFound, sender: int) -> SendError:
-    return SendError(
+    return exc.rephrased(
         f"Intercom does not know the sender from_admin={sender} ({exc.message}); the sender must be an admin "
         "(teammate) id from client.admins.list(), not a contact id",
-        status=exc.status,
-        request_id=exc.request_id,
-        code=exc.code,
-        errors=exc.errors,
+        SendError,
     )
 
 

@@ -47,10 +47,4 @@ class Resource:
         try:
             return await self._client.request(method, path, **kw)
         except NotFound as exc:
-            raise NotFound(
-                f"{what} {ident!r} not found ({exc.message})",
-                status=exc.status,
-                request_id=exc.request_id,
-                code=exc.code,
-                errors=exc.errors,
-            ) from None
+            raise exc.rephrased(f"{what} {ident!r} not found ({exc.message})") from None

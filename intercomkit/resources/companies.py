@@ -39,13 +39,10 @@ def _check(fields: dict[str, Any]) -> dict[str, Any]:
 def _page_limit_error(exc: Exception) -> PageLimitReached | None:
     """Intercom's own 400 for a page past the cap (we stop before asking, but a server may count differently)."""
     if isinstance(exc, BadRequest) and "page limit" in exc.message.lower():
-        return PageLimitReached(
+        return exc.rephrased(
             f"Intercom's /companies/list stops at {COMPANIES_LIST_CAP:,} companies ({exc.message}): use "
             "client.companies.scroll() (or client.companies.frame(), which picks it) to get them all",
-            status=exc.status,
-            request_id=exc.request_id,
-            code=exc.code,
-            errors=exc.errors,
+            PageLimitReached,
         )
     return None
 

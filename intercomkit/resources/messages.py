@@ -60,13 +60,9 @@ class Messages(Resource):
             await check_admin(self._client, sender)
         except SendError:
             return sender_error(exc, sender)
-        return NotFound(
+        return exc.rephrased(
             f"contact {contact_id!r} not found ({exc.message}); a contact created moments ago may need a few "
-            "seconds before it can be messaged",
-            status=exc.status,
-            request_id=exc.request_id,
-            code=exc.code,
-            errors=exc.errors,
+            "seconds before it can be messaged"
         )
 
     async def send_bulk(
