@@ -20,6 +20,7 @@ import anyio
 import httpx
 
 from ._credentials import resolve_token
+from ._pool import ShardedTransport
 from ._protocol.headers import DEFAULT_API_VERSION, check_token, default_headers
 from ._protocol.ratelimit import RateLimit
 from ._protocol.regions import BaseURL, resolve_base_url
@@ -102,11 +103,12 @@ class AsyncClient:
             if isinstance(timeout, httpx.Timeout)
             else httpx.Timeout(timeout, connect=min(timeout, 10.0))
         )
+        if not isinstance(max_connections, int) or max_connections < 1:
+            raise ValueError("max_connections must be a positive integer")
         self._http = httpx.AsyncClient(
-            transport=transport,
+            transport=transport or ShardedTransport(max_connections),
             timeout=timeout,
             follow_redirects=False,  # a redirect must never carry the token to another host
-            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
             trust_env=False,
         )
 

@@ -1,0 +1,83 @@
+"""``ShardedTransport``: many small httpx connection pools behind one transport.
+
+httpcore's pool re-examines every one of its connections each time a request starts or a response closes; for each
+idle connection that means two system calls (``getpeername`` and a readability ``poll``) and a scan of the whole
+pool (encode/httpcore#928, encode/httpx#3215). With the 32 requests an export keeps in flight this became a fifth of
+the exporting process's CPU time. Splitting the same connection budget over pools of a few connections each keeps
+every scan short; requests go to the least busy pool, so a single request still reuses one warm connection.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import AsyncIterator
+
+import httpx
+
+__all__ = ["ShardedTransport"]
+
+SHARD_SIZE = 4
+
+
+class ShardedTransport(httpx.AsyncBaseTransport):
+    """``max_connections`` connections in pools of ``shard_size``; each pool is an ``httpx.AsyncHTTPTransport``."""
+
+    def __init__(self, max_connections: int = 100, *, shard_size: int = SHARD_SIZE) -> None:
+        if max_connections < 1 or shard_size < 1:
+            raise ValueError("max_connections and shard_size must be at least 1")
+        count = math.ceil(max_connections / shard_size)
+        sizes = [shard_size] * (count - 1) + [max_connections - shard_size * (count - 1)]
+        self._shards = [
+            httpx.AsyncHTTPTransport(limits=httpx.Limits(max_connections=n, max_keepalive_connections=n))
+            for n in sizes
+        ]
+        self._sizes = sizes
+        self._busy = [0] * count
+
+    def _pick(self) -> int:
+        # The first pool with room, in order: a lone request keeps reusing pool 0's warm connection, and a burst
+        # spreads over as few pools as it needs. When all are full, the least busy pool queues it.
+        busy, sizes = self._busy, self._sizes
+        for i, n in enumerate(busy):
+            if n < sizes[i]:
+                return i
+        return min(range(len(busy)), key=lambda i: busy[i] - sizes[i])
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        i = self._pick()
+        self._busy[i] += 1
+        try:
+            response = await self._shards[i].handle_async_request(request)
+        except BaseException:
+            self._busy[i] -= 1
+            raise
+        response.stream = _Released(response.stream, self, i)
+        return response
+
+    def _release(self, i: int) -> None:
+        self._busy[i] -= 1
+
+    async def aclose(self) -> None:
+        for shard in self._shards:
+            await shard.aclose()
+
+
+class _Released(httpx.AsyncByteStream):
+    """The response body; closing it gives its pool's slot back (once)."""
+
+    def __init__(self, stream: httpx.AsyncByteStream, owner: ShardedTransport, index: int) -> None:
+        self._stream = stream
+        self._owner: ShardedTransport | None = owner
+        self._index = index
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        async for chunk in self._stream:
+            yield chunk
+
+    async def aclose(self) -> None:
+        try:
+            await self._stream.aclose()
+        finally:
+            owner, self._owner = self._owner, None
+            if owner is not None:
+                owner._release(self._index)
