@@ -4,12 +4,14 @@ httpcore's pool re-examines every one of its connections each time a request sta
 idle connection that means two system calls (``getpeername`` and a readability ``poll``) and a scan of the whole
 pool (encode/httpcore#928, encode/httpx#3215). With the 32 requests an export keeps in flight this became a fifth of
 the exporting process's CPU time. Splitting the same connection budget over pools of a few connections each keeps
-every scan short; requests go to the least busy pool, so a single request still reuses one warm connection.
+every scan short; requests go to the first pool with room, so requests one after another reuse one warm connection.
+Pools are made when first needed and share one SSL context (building one costs ~40 ms of CPU).
 """
 
 from __future__ import annotations
 
 import math
+import ssl
 from collections.abc import AsyncIterator
 
 import httpx
@@ -26,13 +28,25 @@ class ShardedTransport(httpx.AsyncBaseTransport):
         if max_connections < 1 or shard_size < 1:
             raise ValueError("max_connections and shard_size must be at least 1")
         count = math.ceil(max_connections / shard_size)
-        sizes = [shard_size] * (count - 1) + [max_connections - shard_size * (count - 1)]
-        self._shards = [
-            httpx.AsyncHTTPTransport(limits=httpx.Limits(max_connections=n, max_keepalive_connections=n))
-            for n in sizes
-        ]
-        self._sizes = sizes
+        self._sizes = [shard_size] * (count - 1) + [max_connections - shard_size * (count - 1)]
+        self._shards: list[httpx.AsyncHTTPTransport | None] = [None] * count
         self._busy = [0] * count
+        self._ssl: ssl.SSLContext | None = None
+
+    def _shard(self, i: int) -> httpx.AsyncHTTPTransport:
+        shard = self._shards[i]
+        if shard is None:
+            if self._ssl is None:
+                # As httpx.AsyncClient(trust_env=False) makes it: certifi's CAs, no SSL_CERT_FILE.
+                self._ssl = httpx.create_ssl_context(trust_env=False)
+            n = self._sizes[i]
+            shard = httpx.AsyncHTTPTransport(
+                verify=self._ssl,
+                trust_env=False,
+                limits=httpx.Limits(max_connections=n, max_keepalive_connections=n),
+            )
+            self._shards[i] = shard
+        return shard
 
     def _pick(self) -> int:
         # The first pool with room, in order: a lone request keeps reusing pool 0's warm connection, and a burst
@@ -47,7 +61,7 @@ class ShardedTransport(httpx.AsyncBaseTransport):
         i = self._pick()
         self._busy[i] += 1
         try:
-            response = await self._shards[i].handle_async_request(request)
+            response = await self._shard(i).handle_async_request(request)
         except BaseException:
             self._busy[i] -= 1
             raise
@@ -59,7 +73,8 @@ class ShardedTransport(httpx.AsyncBaseTransport):
 
     async def aclose(self) -> None:
         for shard in self._shards:
-            await shard.aclose()
+            if shard is not None:
+                await shard.aclose()
 
 
 class _Released(httpx.AsyncByteStream):

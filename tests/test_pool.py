@@ -26,7 +26,7 @@ def served():
 
 
 def _connections(transport: ShardedTransport) -> list[int]:
-    return [len(shard._pool.connections) for shard in transport._shards]
+    return [len(shard._pool.connections) if shard else 0 for shard in transport._shards]
 
 
 def test_sizes_split_the_budget():
@@ -72,6 +72,7 @@ def test_concurrent_requests_stay_within_the_connection_budget(served):
 
     counts = anyio.run(main)
     assert counts[0] <= 4 and counts[1] <= 2
+    assert transport._shards[0]._pool._ssl_context is transport._shards[1]._pool._ssl_context
     assert max(peak) <= 6
     assert transport._busy == [0, 0]
 
