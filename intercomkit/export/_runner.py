@@ -49,6 +49,8 @@ from ._sinks import (
     items_table,
     observe_custom,
     read_part,
+    read_rendered,
+    render_part,
 )
 
 if TYPE_CHECKING:
@@ -166,6 +168,9 @@ class _Run:
         self.state = StateFile(options.path)
         # Part files are encoded and fsynced off the event loop, one at a time (see PartWriter.awrite).
         self.disk = anyio.CapacityLimiter(1)
+        # CSV lines are rendered per window as it commits (see render_part); an incremental run merges into the
+        # previous file, whose columns are only known at the end, so it renders at the merge instead.
+        self.prerender = options.format in ("csv", "csv.gz") and not options.since_last
 
     # -- setup -------------------------------------------------------------------------------------------------
 
@@ -506,6 +511,11 @@ class _Run:
             part.discard()
             raise
         info["custom"] = {name: sorted(tags) for name, tags in custom.items()}
+        if self.prerender:
+            kinds = {name: custom_kind(tags) for name, tags in custom.items()}
+            info["csv"] = await anyio.to_thread.run_sync(
+                render_part, part.final_path, self._columns(kinds), kinds, limiter=self.disk
+            )
         self._commit(key, info)
         return None
 
@@ -523,6 +533,8 @@ class _Run:
             "gap": info.get("gap", 0),
             "part": os.path.basename(self.manifest.part_path(key)),
         }
+        if "csv" in info:
+            record["csv"] = info["csv"]
         self.tally.received += info["received"]
         self.tally.written += info["rows"]
         self.tally.late += info["late"]
@@ -573,29 +585,43 @@ class _Run:
 
     # -- merge ---------------------------------------------------------------------------------------------
 
+    def _columns(self, custom: Mapping[str, str]) -> list[str]:
+        """The output columns when these custom attributes (name → kind) were seen."""
+        if self.out_columns is not None:
+            return self.out_columns
+        return [*self.part_columns, *(f"custom.{name}" for name in sorted(custom, key=str))]
+
     def _merge(self, manifest: Manifest) -> int:
         kinds: dict[str, set[str]] = {}
         for info in manifest.windows.values():
             for name, tags in info.get("custom", {}).items():
                 kinds.setdefault(name, set()).update(tags)
         custom = {name: custom_kind(tags) for name, tags in kinds.items()}
-        if self.out_columns is not None:
-            columns = self.out_columns
-        else:
-            columns = [*self.part_columns, *(f"custom.{name}" for name in sorted(custom, key=str))]
+        columns = self._columns(custom)
+        parts = []
+        for _key, info in sorted(manifest.windows.items(), key=lambda kv: _order(kv[0])):
+            if info.get("part"):
+                lines = info.get("csv") if self._rendered_fits(info, columns, custom) else None
+                parts.append((os.path.join(manifest.directory, info["part"]), lines))
         return merge_parts(
             self.o.path,
             self.o.format,
-            [
-                os.path.join(manifest.directory, info["part"])
-                for key, info in sorted(manifest.windows.items(), key=lambda kv: _order(kv[0]))
-                if info.get("part")
-            ],
+            parts,
             columns,
             custom,
             items_table(self.o.kind, [], self.part_columns).schema,
             merge_into=self.o.path if self.o.since_last else None,
         )
+
+    def _rendered_fits(self, info: dict[str, Any], columns: list[str], custom: dict[str, str]) -> bool:
+        """A window's pre-rendered lines are the final ones: same columns, and every custom attribute it holds
+        values of is typed as the whole export types it (a column without values renders empty either way)."""
+        if "csv" not in info:
+            return False
+        own = info.get("custom", {})
+        if self._columns({name: custom_kind(tags) for name, tags in own.items()}) != columns:
+            return False
+        return all(custom.get(name) == custom_kind(tags) for name, tags in own.items() if tags)
 
     # -- companies -------------------------------------------------------------------------------------------
 
@@ -737,7 +763,7 @@ def _existing_batches(path: str, fmt: str) -> tuple[list[str], Any]:
 def merge_parts(
     path: str,
     fmt: str,
-    parts: list[str],
+    parts: list[tuple[str, dict[str, Any] | None]],
     columns: list[str],
     custom: dict[str, str],
     part_schema: pa.Schema,
@@ -746,7 +772,8 @@ def merge_parts(
 ) -> int:
     """Assemble the final file from committed parts (deduped by id, newest ``updated_at`` wins) and rename it
     onto ``path``. With ``merge_into`` (an incremental run), rows of that existing export whose id reappears in
-    the parts are replaced by the new version; the rest are kept."""
+    the parts are replaced by the new version; the rest are kept. A part may come with the record of its
+    pre-rendered CSV lines (``render_part``), copied verbatim when they are intact."""
     directory = os.path.dirname(os.path.abspath(path))
     tmp = os.path.join(directory, f".{os.path.basename(path)}.tmp-{os.getpid()}")
     existing: Any = None
@@ -779,7 +806,13 @@ def merge_parts(
     rows = 0
     new_ids: set[str] = set()
     try:
-        for part in parts:
+        for part, rendered in parts:
+            if rendered is not None and existing is None and isinstance(writer, CsvOutput):
+                lines = read_rendered(os.path.dirname(part), rendered)
+                if lines is not None:
+                    writer.write_rendered(lines, rendered["rows"])
+                    rows += rendered["rows"]
+                    continue
             table = expand_custom(dedupe_newest(read_part(part)), custom, columns)
             if existing is not None:
                 new_ids.update(table.column("id").to_pylist())

@@ -11,6 +11,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import zlib
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -52,6 +53,9 @@ __all__ = [
     "items_table",
     "observe_custom",
     "read_part",
+    "read_rendered",
+    "render_csv",
+    "render_part",
 ]
 
 CUSTOM = "__custom__"
@@ -273,6 +277,53 @@ def _plain_strings(column: pa.ChunkedArray) -> bool:
     return not pc.any(bad).as_py()
 
 
+_CSV_OPTIONS = pacsv.WriteOptions(include_header=False, quoting_style="needed")
+
+
+def render_csv(table: pa.Table, columns: Sequence[str]) -> bytes:
+    """``table``'s rows as CSV lines (no header) with the export's text conventions; b"" for no rows."""
+    if not table.num_rows:
+        return b""
+    text = pa.table([_as_text(table.column(c)) for c in columns], names=list(columns))
+    sink = pa.BufferOutputStream()
+    pacsv.write_csv(text, sink, write_options=_CSV_OPTIONS)
+    return sink.getvalue().to_pybytes()
+
+
+def render_part(part: str, columns: Sequence[str], custom: dict[str, str]) -> dict[str, Any]:
+    """Render a committed part's rows as CSV lines in ``<part>.csv``, for a merge that may copy them verbatim.
+
+    Done in the disk thread while other windows are still being fetched, so the final CSV is mostly a
+    concatenation. The lines are only valid for these ``columns`` and custom-attribute kinds; the returned record
+    (file, rows, size, CRC-32) lets the merge check both the file and that assumption."""
+    table = expand_custom(dedupe_newest(read_part(part)), custom, columns)
+    lines = render_csv(table, columns)
+    path = os.path.splitext(part)[0] + ".csv"
+    with open(path + ".tmp", "wb") as fh:
+        fh.write(lines)
+    os.replace(path + ".tmp", path)
+    return {"file": os.path.basename(path), "rows": table.num_rows, "size": len(lines), "crc": zlib.crc32(lines)}
+
+
+def read_rendered(directory: str, record: dict[str, Any]) -> bytes | None:
+    """The lines ``render_part`` wrote, or None when the file is missing or not what was recorded."""
+    try:
+        with open(os.path.join(directory, record["file"]), "rb") as fh:
+            lines = fh.read()
+    except (OSError, KeyError, TypeError):
+        return None
+    if len(lines) != record.get("size") or zlib.crc32(lines) != record.get("crc"):
+        return None
+    return lines
+
+
+def _csv_header(columns: Sequence[str]) -> bytes:
+    empty = pa.table([pa.array([], pa.string()) for _ in columns], names=list(columns))
+    sink = pa.BufferOutputStream()
+    pacsv.write_csv(empty, sink, write_options=pacsv.WriteOptions(quoting_style="needed"))
+    return sink.getvalue().to_pybytes()
+
+
 class CsvOutput:
     """CSV (optionally gzip) with a fixed header; the same text conventions as ``_frames.contacts_rows``."""
 
@@ -281,21 +332,19 @@ class CsvOutput:
         self._raw = open(path, "wb")  # noqa: SIM115 - closed in close()
         self._fh: Any = gzip.GzipFile(fileobj=self._raw, mode="wb", compresslevel=5) if gz else self._raw
         self._columns = list(columns)
-        schema = pa.schema([pa.field(c, pa.string()) for c in self._columns])
-        self._writer = pacsv.CSVWriter(
-            self._fh, schema, write_options=pacsv.WriteOptions(quoting_style="needed")
-        )
+        self._fh.write(_csv_header(self._columns))
         self.rows = 0
 
     def write(self, table: pa.Table) -> None:
-        if not table.num_rows:
-            return
-        text = pa.table([_as_text(table.column(c)) for c in self._columns], names=self._columns)
-        self._writer.write_table(text)
-        self.rows += table.num_rows
+        if table.num_rows:
+            self.write_rendered(render_csv(table, self._columns), table.num_rows)
+
+    def write_rendered(self, lines: bytes, rows: int) -> None:
+        """Lines ``render_csv`` made earlier for exactly these columns."""
+        self._fh.write(lines)
+        self.rows += rows
 
     def close(self) -> None:
-        self._writer.close()
         if self._fh is not self._raw:
             self._fh.close()
         self._raw.flush()
