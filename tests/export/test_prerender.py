@@ -1,0 +1,118 @@
+"""Window CSV lines rendered at commit time: the merge copies them only when they are exactly the final lines."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+
+import intercomkit
+from intercomkit._frames import read_contacts_csv
+from intercomkit.export import _runner
+from intercomkit.sandbox import Sandbox
+
+pytestmark = pytest.mark.anyio
+
+
+async def _no_wait(seconds: float) -> None:
+    pass
+
+
+class Edit(httpx.AsyncBaseTransport):
+    """The sandbox, with search answers rewritten by ``edit(contact)`` and an optional failure after N searches."""
+
+    def __init__(self, sb: Sandbox, edit=None, fail_after: int | None = None) -> None:
+        self.inner, self.edit, self.fail_after, self.searches = sb.transport(), edit, fail_after, 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        search = request.url.path.endswith("/contacts/search")
+        if search:
+            self.searches += 1
+            if self.fail_after is not None and self.searches > self.fail_after:
+                raise httpx.ConnectError("network gone")
+        response = await self.inner.handle_async_request(request)
+        if not search or self.edit is None or response.status_code != 200:
+            return response
+        body = json.loads(await response.aread())
+        for contact in body.get("data", []):
+            self.edit(contact)
+        return httpx.Response(200, headers=response.headers, content=json.dumps(body).encode())
+
+
+async def _export(sb: Sandbox, out, transport=None, **kw) -> intercomkit.export.ExportResult:
+    async with intercomkit.AsyncClient(
+        token=sb.token,
+        base_url=sb.base_url,
+        transport=transport or sb.transport(),
+        sleep=_no_wait,
+        max_retries=1,
+    ) as client:
+        return await client.export.contacts(out, progress=False, **kw)
+
+
+def _float_seats(contact):
+    # One contact in a thousand stores a float where the others store ints: the column becomes float for all.
+    attrs = contact.get("custom_attributes") or {}
+    if isinstance(attrs.get("seats"), int) and int(contact["id"][-3:], 16) % 997 == 0:
+        attrs["seats"] = attrs["seats"] + 0.5
+
+
+@pytest.mark.parametrize("fmt", ["csv", "csv.gz"])
+@pytest.mark.parametrize("edit", [None, _float_seats], ids=["same-types", "a-type-changes"])
+async def test_copied_lines_equal_lines_rendered_at_the_merge(tmp_path, monkeypatch, fmt, edit):
+    sb = Sandbox(contacts=4000, seed=5)
+    copied = []
+    real = _runner.read_rendered
+    monkeypatch.setattr(_runner, "read_rendered", lambda *a: copied.append(a) or real(*a))
+    fast = await _export(sb, tmp_path / f"fast.{fmt}", Edit(sb, edit))
+    # The merge renders every part from Parquet, as it did before lines were pre-rendered:
+    monkeypatch.setattr(_runner, "read_rendered", lambda directory, record: None)
+    slow = await _export(sb, tmp_path / f"slow.{fmt}", Edit(sb, edit))
+    assert fast.rows == slow.rows == 4000 and fast.windows > 1
+    # Windows that saw only whole seats were rendered with an int column: those are rendered again.
+    assert (len(copied) == fast.windows) if edit is None else (0 < len(copied) < fast.windows)
+    frame = read_contacts_csv(tmp_path / f"fast.{fmt}")
+    assert frame.equals(read_contacts_csv(tmp_path / f"slow.{fmt}"))
+    if fmt == "csv":
+        assert (tmp_path / "fast.csv").read_bytes() == (tmp_path / "slow.csv").read_bytes()
+    if edit is not None:
+        assert str(frame["custom.seats"].dtype) == "Float64"
+        assert (frame["custom.seats"] % 1 == 0.5).sum() >= 1
+
+
+async def test_rendered_lines_are_kept_per_window_and_checked(tmp_path):
+    sb = Sandbox(contacts=3000, seed=6)
+    out = tmp_path / "contacts.csv"
+    with pytest.raises(intercomkit.errors.TransportError):
+        await _export(sb, out, Edit(sb, fail_after=6), concurrency=1)
+    partial = tmp_path / "contacts.csv.partial"
+    manifest = json.loads((partial / "manifest.json").read_text())
+    records = [w["csv"] for w in manifest["windows"].values()]
+    assert records and all((partial / r["file"]).stat().st_size == r["size"] for r in records)
+    # A damaged file is not copied: the merge renders that window from its Parquet part instead.
+    damaged = partial / records[0]["file"]
+    damaged.write_bytes(damaged.read_bytes()[:-10] + b"XXXXXXXXXX")
+    result = await _export(sb, out)
+    assert result.resumed_windows == len(records) and result.complete
+    assert b"XXXXXXXXXX" not in out.read_bytes()
+    ids = read_contacts_csv(out)["id"].tolist()
+    assert len(ids) == len(set(ids)) and set(ids) == set(sb.contact_ids())
+
+
+async def test_incremental_and_parquet_runs_do_not_prerender(tmp_path, monkeypatch):
+    sb = Sandbox(contacts=1000, seed=7)
+    seen = []
+    real = _runner.render_part
+
+    def spy(*args, **kw):
+        seen.append(args[0])
+        return real(*args, **kw)
+
+    monkeypatch.setattr(_runner, "render_part", spy)
+    await _export(sb, tmp_path / "c.parquet")
+    assert seen == []
+    await _export(sb, tmp_path / "c.csv")
+    full = len(seen)
+    await _export(sb, tmp_path / "c.csv", since_last=True)
+    assert full > 0 and len(seen) == full
