@@ -343,15 +343,22 @@ def _to_frame(columns: dict[str, tuple[str, list[Any]]], dtype_backend: str | No
 
 
 def _to_table(columns: dict[str, tuple[str, list[Any]]]) -> pa.Table:
-    arrays, fields = [], []
+    arrays: dict[str, Any] = {}
+    stamps = [name for name, (kind, _) in columns.items() if kind == _TS]
+    if stamps:
+        # seconds → microseconds in C (cleaned values are < year 10000, so the product fits int64): one cast for
+        # all timestamp columns, sliced back apart, as a cast's fixed cost dwarfs a page's worth of values.
+        n = len(columns[stamps[0]][1])
+        flat = [v for name in stamps for v in columns[name][1]]
+        cast = pa.array(flat, type=pa.timestamp("s", tz="UTC")).cast(_ARROW[_TS])
+        for i, name in enumerate(stamps):
+            arrays[name] = cast.slice(i * n, n)
+    fields = []
     for name, (kind, values) in columns.items():
-        if kind == _TS:
-            # seconds → microseconds in C (cleaned values are < year 10000, so the product fits int64)
-            arrays.append(pa.array(values, type=pa.timestamp("s", tz="UTC")).cast(_ARROW[_TS]))
-        else:
-            arrays.append(pa.array(values, type=_ARROW[kind]))
+        if name not in arrays:
+            arrays[name] = pa.array(values, type=_ARROW[kind])
         fields.append(pa.field(name, _ARROW[kind]))
-    return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
+    return pa.Table.from_arrays([arrays[f.name] for f in fields], schema=pa.schema(fields))
 
 
 def contacts_frame(items: Iterable[Any], *, dtype_backend: str | None = None) -> pd.DataFrame:
