@@ -349,9 +349,9 @@ class _Run:
         per_window = self.o.per_window
         limit = self.client.rate_limit
         if limit is None or limit.limit * 2 >= total / MAX_PER_PAGE:
-            # Latency-bound (the whole run fits in a couple of rate windows): more, smaller windows keep every
-            # slot busy; each window costs about half a page extra, which only matters when requests are scarce.
-            per_window = max(5 * MAX_PER_PAGE, min(per_window, total // (4 * self.limiter.max_concurrency)))
+            # Latency-bound (the whole run fits in a couple of rate windows): about two windows per slot keep every
+            # slot busy to the end; each window costs about half a page extra and a part file, so no more than that.
+            per_window = max(5 * MAX_PER_PAGE, min(per_window, total // (2 * self.limiter.max_concurrency)))
         count = max(1, math.ceil(total / per_window))
         width = max(1, math.ceil(span / count))
         return {"started_at": started_at, "chain": False, "chain_window": None, "total": total,

@@ -85,7 +85,7 @@ async def test_rendered_lines_are_kept_per_window_and_checked(tmp_path):
     sb = Sandbox(contacts=3000, seed=6)
     out = tmp_path / "contacts.csv"
     with pytest.raises(intercomkit.errors.TransportError):
-        await _export(sb, out, Edit(sb, fail_after=6), concurrency=1)
+        await _export(sb, out, Edit(sb, fail_after=14), concurrency=1)
     partial = tmp_path / "contacts.csv.partial"
     manifest = json.loads((partial / "manifest.json").read_text())
     records = [w["csv"] for w in manifest["windows"].values()]
