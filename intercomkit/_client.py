@@ -247,7 +247,9 @@ class AsyncClient:
         if limit is not None:
             self.rate_limit = limit
         try:
-            content = await response.aread()
+            # Not response.aread(): it keeps the body on the Response, and httpx's Response and its stream refer to
+            # each other, so every body would wait for a full GC pass (tens of MB at an export's pace).
+            content = b"".join([chunk async for chunk in response.aiter_bytes()])
         except httpx.DecodingError as exc:
             # A body whose Content-Encoding lies (a proxy mangled it): unreadable like a truncated body.
             if 200 <= response.status_code < 300:
