@@ -297,19 +297,25 @@ def render_part(part: str, columns: Sequence[str], custom: dict[str, str]) -> di
 
     Done in the disk thread while other windows are still being fetched, so the final CSV is mostly a
     concatenation. The lines are only valid for these ``columns`` and custom-attribute kinds; the returned record
-    (file, rows, size, CRC-32) lets the merge check both the file and that assumption."""
-    table = expand_custom(dedupe_newest(read_part(part)), custom, columns)
-    lines = render_csv(table, columns)
+    (file, rows, size, CRC-32) lets the merge check both the file and that assumption. Parts without duplicate ids
+    (the rule) are rendered one row group at a time, so this adds a row group's worth of memory, not a window's."""
+    source = pq.ParquetFile(part)
+    keys = source.read(columns=["id", "updated_at"], use_threads=False)
+    if dedupe_newest(keys) is keys:
+        tables: Iterable[pa.Table] = (
+            source.read_row_group(i, use_threads=False) for i in range(source.num_row_groups)
+        )
+    else:
+        tables = [dedupe_newest(source.read(use_threads=False))]
     path = os.path.splitext(part)[0] + ".csv"
+    rows = size = crc = 0
     with open(path + ".tmp", "wb") as fh:
-        fh.write(lines)
+        for table in tables:
+            lines = render_csv(expand_custom(table, custom, columns), columns)
+            fh.write(lines)
+            rows, size, crc = rows + table.num_rows, size + len(lines), zlib.crc32(lines, crc)
     os.replace(path + ".tmp", path)
-    return {
-        "file": os.path.basename(path),
-        "rows": table.num_rows,
-        "size": len(lines),
-        "crc": zlib.crc32(lines),
-    }
+    return {"file": os.path.basename(path), "rows": rows, "size": size, "crc": crc}
 
 
 def read_rendered(directory: str, record: dict[str, Any]) -> bytes | None:

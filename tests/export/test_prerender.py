@@ -116,3 +116,44 @@ async def test_incremental_and_parquet_runs_do_not_prerender(tmp_path, monkeypat
     full = len(seen)
     await _export(sb, tmp_path / "c.csv", since_last=True)
     assert full > 0 and len(seen) == full
+
+
+@pytest.mark.parametrize("duplicate", [False, True])
+async def test_render_part_streams_row_groups_and_dedupes_like_the_merge(tmp_path, duplicate):
+    from intercomkit.export._sinks import (
+        PartWriter,
+        base_columns,
+        dedupe_newest,
+        expand_custom,
+        items_table,
+        read_part,
+        render_csv,
+        render_part,
+    )
+
+    sb = Sandbox(contacts=50, seed=8)
+    async with sb.client() as client:
+        items = list((await client.contacts.list(per_page=50).first_page()).items)
+    if duplicate:
+        newer = dict(items[3], updated_at=items[3]["updated_at"] + 10, name="Newer Name")
+        items.append(newer)
+    columns = base_columns("contacts")
+    table = items_table("contacts", items, columns)
+    part = str(tmp_path / "w.parquet")
+    writer = PartWriter(part, table.schema, row_group=16)
+    for start in range(0, table.num_rows, 10):
+        writer.write(table.slice(start, 10))
+    writer.commit()
+    custom = {
+        "plan_tier": "string",
+        "seats": "int",
+        "mrr": "float",
+        "beta_tester": "bool",
+        "signup_source": "string",
+    }
+    out = [*columns, *(f"custom.{n}" for n in sorted(custom))]
+    record = render_part(part, out, custom)
+    lines = (tmp_path / record["file"]).read_bytes()
+    assert lines == render_csv(expand_custom(dedupe_newest(read_part(part)), custom, out), out)
+    assert record["rows"] == 50 and record["size"] == len(lines)
+    assert (b"Newer Name" in lines) is duplicate
