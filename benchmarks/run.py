@@ -226,10 +226,23 @@ def _rss_child(mode: str, url: str, out: str, n: int) -> tuple[float, float]:
     return kb / 1024, time.perf_counter() - started
 
 
-def rss_child(mode: str, url: str, out: str, n: int) -> None:
-    """Inside the measured process: export (or collect + DataFrame.to_csv), then print peak RSS in KiB."""
+def _peak_rss_kib() -> int:
+    """This process's own peak RSS. ``ru_maxrss`` would not do: Linux keeps it across ``execve``, so a child
+    started from a big benchmark process reports the parent's size (VmHWM belongs to the new image alone)."""
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:  # not Linux
+        pass
     import resource
 
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def rss_child(mode: str, url: str, out: str, n: int) -> None:
+    """Inside the measured process: export (or collect + DataFrame.to_csv), then print peak RSS in KiB."""
     if mode == "export":
         from intercomkit import AsyncClient
 
@@ -238,7 +251,7 @@ def rss_child(mode: str, url: str, out: str, n: int) -> None:
                 return await client.export.contacts(out, progress=False)
 
         result = anyio.run(export)
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # before the check below reads the file
+        peak = _peak_rss_kib()  # before the check below reads the file
         _check_exactly_once("intercomkit", {"rows": result.rows, "ids": _csv_ids(out)}, n)
         print(peak)
         return
@@ -254,7 +267,7 @@ def rss_child(mode: str, url: str, out: str, n: int) -> None:
         import pyarrow.parquet  # noqa: F401
 
         import intercomkit.export  # noqa: F401
-    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+    print(_peak_rss_kib())
 
 
 async def _collect(url: str) -> list[dict[str, Any]]:

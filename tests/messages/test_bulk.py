@@ -213,10 +213,10 @@ async def test_kill_mid_run_then_rerun(tmp_path):
         rows = rows_of(sb, 30)
         rows_path, log_path = tmp_path / "rows.json", tmp_path / "sends.jsonl"
         rows_path.write_text(json.dumps(rows))
-        child = Path(__file__).with_name("_bulk_child.py")
+        child = Path(__file__).parents[1] / "reliability" / "_bulk_child.py"
         admin = sb.admin_ids[0]
         proc = subprocess.Popen(
-            [sys.executable, str(child), url, sb.token, str(rows_path), str(log_path), admin]
+            [sys.executable, str(child), url, sb.token, str(rows_path), str(log_path), admin, "2"]
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and proc.poll() is None:

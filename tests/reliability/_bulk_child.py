@@ -1,4 +1,4 @@
-"""Run by test_bulk_send: a real bulk send against a served sandbox, to be SIGKILLed mid-run."""
+"""A real bulk send against a served sandbox, SIGKILLed mid-run (reliability/test_bulk_send, messages/test_bulk)."""
 
 import asyncio
 import json
