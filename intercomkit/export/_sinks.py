@@ -3,7 +3,9 @@
 Parts are Parquet whatever the output format: the typed schema columns of ``intercomkit._frames`` plus one
 ``__custom__`` column holding each record's custom attributes as JSON. Custom attributes differ from record to
 record, so their columns (and types) are only known once every window is in; the final merge expands them.
-Writers take Arrow tables; CSV text is produced column-wise with pyarrow.compute, not row by row.
+Writers take Arrow tables; CSV text is produced column-wise with pyarrow.compute, not row by row. For CSV outputs
+each committed part is also rendered to CSV lines (``render_part``), assuming its own custom-attribute types are the
+final ones; the merge copies those lines where that held.
 """
 
 from __future__ import annotations
