@@ -15,3 +15,15 @@ if os.environ.get("CI"):
 @pytest.fixture
 def anyio_backend():
     return "asyncio"
+
+
+@pytest.fixture
+def isolated_session(tmp_path, monkeypatch):
+    """No token in the environment, credentials under tmp_path, and a fresh ``ik.connect()`` session around the test."""
+    from intercomkit._credentials import ENV_CONFIG_DIR, ENV_TOKEN, SESSION
+
+    monkeypatch.setenv(ENV_CONFIG_DIR, str(tmp_path / "config"))
+    monkeypatch.delenv(ENV_TOKEN, raising=False)
+    SESSION.reset()
+    yield
+    SESSION.reset()

@@ -35,15 +35,7 @@ ME = {
     "app": {"type": "app", "id_code": "abc123", "name": "Acme", "region": "US"},
 }
 posix_only = pytest.mark.skipif(os.name != "posix", reason="POSIX permission bits")
-
-
-@pytest.fixture(autouse=True)
-def _isolated(tmp_path, monkeypatch):
-    monkeypatch.setenv(ENV_CONFIG_DIR, str(tmp_path / "config"))
-    monkeypatch.delenv(ENV_TOKEN, raising=False)
-    SESSION.reset()
-    yield
-    SESSION.reset()
+pytestmark = pytest.mark.usefixtures("isolated_session")
 
 
 @pytest.fixture

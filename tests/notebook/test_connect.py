@@ -16,15 +16,7 @@ from intercomkit.notebook import ConnectWidget
 from intercomkit.sandbox import Sandbox
 
 OAUTH_ID, OAUTH_SECRET = "sandbox-client", "sandbox-secret"
-
-
-@pytest.fixture(autouse=True)
-def clean_session(tmp_path, monkeypatch):
-    monkeypatch.delenv("INTERCOM_ACCESS_TOKEN", raising=False)
-    monkeypatch.setenv("INTERCOMKIT_CONFIG_DIR", str(tmp_path / "config"))
-    SESSION.reset()
-    yield
-    SESSION.reset()
+pytestmark = pytest.mark.usefixtures("isolated_session")
 
 
 @pytest.fixture

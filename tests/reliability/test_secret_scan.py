@@ -25,7 +25,7 @@ from intercomkit.sandbox import Faults, Sandbox, serve_in_thread
 
 from ._helpers import FakeClock
 
-pytestmark = [pytest.mark.anyio, pytest.mark.slow]
+pytestmark = [pytest.mark.anyio, pytest.mark.slow, pytest.mark.usefixtures("isolated_session")]
 
 SECRET = "tok_SECRET_" + secrets.token_hex(12)
 WRONG = "tok_SECRET_wrong_" + secrets.token_hex(12)
@@ -52,15 +52,6 @@ def served():
     url, stop = serve_in_thread(sb, port=0)
     yield sb, url
     stop()
-
-
-@pytest.fixture(autouse=True)
-def isolated(tmp_path, monkeypatch):
-    monkeypatch.delenv("INTERCOM_ACCESS_TOKEN", raising=False)
-    monkeypatch.setenv("INTERCOMKIT_CONFIG_DIR", str(tmp_path / "config"))
-    SESSION.reset()
-    yield
-    SESSION.reset()
 
 
 def _closed_port() -> int:
