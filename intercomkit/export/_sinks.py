@@ -146,13 +146,17 @@ class PartWriter:
         self._row_group = row_group
         self.rows = 0
 
-    def write(self, table: pa.Table) -> None:
+    def _add(self, table: pa.Table) -> bool:
+        """Queue ``table``; True when a row group's worth is pending and should be flushed."""
         if not table.num_rows:
-            return
+            return False
         self._pending.append(table)
         self._pending_rows += table.num_rows
         self.rows += table.num_rows
-        if self._pending_rows >= self._row_group:
+        return self._pending_rows >= self._row_group
+
+    def write(self, table: pa.Table) -> None:
+        if self._add(table):
             self._flush()
 
     def _flush(self) -> None:
@@ -165,12 +169,7 @@ class PartWriter:
     # of stalling every request in flight. One writer call at a time per part (each window awaits its own).
 
     async def awrite(self, table: pa.Table, limiter: anyio.CapacityLimiter | None = None) -> None:
-        if not table.num_rows:
-            return
-        self._pending.append(table)
-        self._pending_rows += table.num_rows
-        self.rows += table.num_rows
-        if self._pending_rows >= self._row_group:
+        if self._add(table):
             await anyio.to_thread.run_sync(self._flush, limiter=limiter)
 
     async def acommit(self, limiter: anyio.CapacityLimiter | None = None) -> None:
