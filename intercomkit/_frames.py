@@ -221,7 +221,7 @@ def _build(items: list[dict[str, Any]], spec: list[tuple[str, str]]) -> dict[str
         if kind == _S:
             values = _clean_str_column(values)
         elif kind == _TS and set(map(type, values)) <= _INT_TYPES:
-            values = [v if v is not None and v > 0 else None for v in values]
+            values = [v if v is not None and 0 < v < _MAX_TS else None for v in values]
         elif kind == _L:
             values = [[str(x) for x in v] if type(v) is list else None for v in values]
         else:

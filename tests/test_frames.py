@@ -65,6 +65,13 @@ def test_null_and_zero_timestamps_are_nat():
     )
 
 
+def test_timestamps_past_year_9999_are_nat_when_every_value_is_an_int():
+    # All-int columns take a shortcut past the per-value cleaning; it must keep the same upper bound.
+    df = contacts_frame([_contact(1, updated_at=2**62), _contact(2, updated_at=253402300800)])
+    assert df["updated_at"].isna().all()
+    assert contacts_frame([_contact(3, updated_at=253402300799)])["updated_at"].notna().all()
+
+
 def test_refs_count_ids_has_more():
     df = contacts_frame([_contact(1), {"id": "bare"}])
     assert df["tags.count"].tolist()[0] == 12 and df["tags.ids"][0] == [str(t) for t in range(10)]
