@@ -173,6 +173,12 @@ class AsyncClient:
             repeatable = is_repeatable(method, path)
         return await self._send_with_retries(method, url, path, _clean_params(params), json, repeatable)
 
+    async def _request_bytes(self, method: str, path: str, *, json: Any = None) -> bytes:
+        """``request`` for a read-only call whose successful body the caller decodes itself (the export reads
+        pages in a worker thread); errors are raised as ``request`` raises them."""
+        url = self._base.join(path)
+        return await self._send_with_retries(method, url, path, None, json, True, parse=False)
+
     async def _send_with_retries(
         self,
         method: str,
@@ -181,14 +187,16 @@ class AsyncClient:
         params: dict[str, Any] | None,
         json: Any,
         repeatable: bool,
-    ) -> dict[str, Any]:
+        *,
+        parse: bool = True,
+    ) -> Any:
         policy = self.retry_policy
         failures = 0
         rate_waits = 0
         while True:
             await self._wait_for_window()
             try:
-                return await self._send_once(method, url, path, params, json)
+                return await self._send_once(method, url, path, params, json, parse=parse)
             except httpx.TransportError as exc:
                 failures += 1
                 sent = not isinstance(exc, _NOT_SENT)
@@ -237,8 +245,15 @@ class AsyncClient:
                 await self._sleep(wait + self._rng.uniform(0.0, 0.25))
 
     async def _send_once(
-        self, method: str, url: str, path: str, params: dict[str, Any] | None, json: Any
-    ) -> dict[str, Any]:
+        self,
+        method: str,
+        url: str,
+        path: str,
+        params: dict[str, Any] | None,
+        json: Any,
+        *,
+        parse: bool = True,
+    ) -> Any:
         self.stats.requests += 1
         started = time.perf_counter()
         request = self._http.build_request(method, url, params=params, json=json, headers=self._headers)
@@ -264,6 +279,8 @@ class AsyncClient:
             "%s %s -> %s (%.0f ms)", method, path, response.status_code, (time.perf_counter() - started) * 1e3
         )
         try:
+            if not parse and 200 <= response.status_code < 300:
+                return content
             return decipher(response.status_code, response.headers, content, secrets=self._secrets())
         except Exception as exc:
             status = getattr(exc, "status", None)

@@ -205,11 +205,15 @@ class WalkGuard:
     total: int | None = None
 
     def observe(self, items: list[Any], body: dict[str, Any], next_request: PageRequest | None) -> None:
+        ids = [str(item.get("id")) if isinstance(item, dict) else repr(item) for item in items]
+        self.observe_ids(ids, body, next_request)
+
+    def observe_ids(self, ids: list[str], body: dict[str, Any], next_request: PageRequest | None) -> None:
+        """``observe`` for a page already reduced to its records' ids."""
         total = body.get("total_count")
         if isinstance(total, int) and not isinstance(total, bool) and total >= 0:
             self.total = total if self.total is None else max(self.total, total)
-        self.seen += len(items)
-        ids = [str(item.get("id")) if isinstance(item, dict) else repr(item) for item in items]
+        self.seen += len(ids)
         if ids:
             digest = hashlib.blake2b("\x1f".join(ids).encode(), digest_size=16).digest()
             if digest in self._pages:

@@ -160,3 +160,7 @@ class RequestLimiter:
     async def request(self, method: str, path: str, **kw: Any) -> dict[str, Any]:
         async with self.slot():
             return await self._client.request(method, path, **kw)
+
+    async def request_bytes(self, method: str, path: str, **kw: Any) -> bytes:
+        async with self.slot():
+            return await self._client._request_bytes(method, path, **kw)

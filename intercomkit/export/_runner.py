@@ -7,6 +7,7 @@ workers reading one queue; a window that turns out denser than ``split_rows`` is
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import math
@@ -36,6 +37,7 @@ from ..errors import (
 from . import _plan
 from ._limiter import RequestLimiter
 from ._manifest import Manifest, StateFile
+from ._page import read_page
 from ._sinks import (
     CsvOutput,
     ParquetOutput,
@@ -47,6 +49,7 @@ from ._sinks import (
     final_schema,
     fsync_dir,
     items_table,
+    observe_attrs,
     observe_custom,
     read_part,
     read_rendered,
@@ -162,12 +165,15 @@ class _Run:
         self.clock = options.clock or client.now
         self.limiter = RequestLimiter(client, options.concurrency)
         self.part_columns, self.out_columns = _selected(options.kind, options.fields)
+        self.part_schema = items_table(options.kind, [], self.part_columns).schema
         self.tally = _Tally()
         self.bar: Any = None
         self.rng = random.Random()
         self.state = StateFile(options.path)
         # Part files are encoded and fsynced off the event loop, one at a time (see PartWriter.awrite).
         self.disk = anyio.CapacityLimiter(1)
+        # Pages are read in worker threads (see _page): pyarrow parses without the GIL, so up to a core each.
+        self.readers = anyio.CapacityLimiter(max(2, os.cpu_count() or 1))
         # CSV lines are rendered per window as it commits (see render_part); an incremental run merges into the
         # previous file, whose columns are only known at the end, so it renders at the merge instead.
         self.prerender = options.format in ("csv", "csv.gz") and not options.since_last
@@ -434,8 +440,7 @@ class _Run:
         can_split: bool,
         last_try: bool = False,
     ) -> Any:
-        schema = items_table(self.o.kind, [], self.part_columns).schema
-        part = PartWriter(self.manifest.part_path(key), schema)
+        part = PartWriter(self.manifest.part_path(key), self.part_schema)
         style = Search("/contacts/search", query, per_page=MAX_PER_PAGE, sort=_SORT, base=self.client.base)
         request = style.first()
         ids: set[str] = set()
@@ -450,11 +455,16 @@ class _Run:
         }
         failures = 0
         guard = WalkGuard()
-        frozen, post = self.frozen_at, self.post_filter
+        frozen = self.frozen_at
+        read = functools.partial(
+            read_page, columns=self.part_columns, post=self.post_filter, secrets=self.client._secrets()
+        )
         try:
             while request is not None:
                 try:
-                    body = await self.limiter.request(request.method, request.path, json=request.json)
+                    raw = await self.limiter.request_bytes(request.method, request.path, json=request.json)
+                    page = await anyio.to_thread.run_sync(read, raw, limiter=self.readers)
+                    del raw
                 except _RETRYABLE as exc:
                     failures += 1
                     if failures > _WINDOW_RETRIES:
@@ -473,6 +483,7 @@ class _Run:
                         return await self._walk_once(key, query, window, can_split=False, last_try=last_try)
                     raise
                 failures = 0
+                body = page.body
                 total = body.get("total_count")
                 total = total if isinstance(total, int) and not isinstance(total, bool) else None
                 if info["first_total"] is None:
@@ -483,31 +494,32 @@ class _Run:
                             part.discard()
                             return halves
                 info["last_total"] = total
-                items = [i for i in style.items(body) if isinstance(i, dict) and i.get("id") is not None]
-                fresh = [i for i in items if str(i["id"]) not in ids]
-                ids.update(str(i["id"]) for i in fresh)
+                fresh = [k for k, i in enumerate(page.ids) if i not in ids]
+                ids.update(page.ids[k] for k in fresh)
                 info["received"] += len(fresh)
                 keep = []
-                for item in fresh:
-                    created = item.get("created_at")
+                for k in fresh:
+                    created = page.created[k]
                     if isinstance(created, int | float) and created > frozen:
                         info["late"] += 1
-                    elif post is None or post(item):
-                        keep.append(item)
-                        updated = item.get("updated_at")
+                    elif page.passes is None or page.passes[k]:
+                        keep.append(k)
+                        updated = page.updated[k]
                         if isinstance(updated, int) and updated > info["max_updated"]:
                             info["max_updated"] = updated
                 table = None
                 if keep:
-                    observe_custom(keep, custom)
-                    table = items_table(self.o.kind, keep, self.part_columns)
+                    observe_attrs((page.custom[k] for k in keep), custom)
+                    table = page.table if len(keep) == len(page.ids) else page.table.take(keep)
                 info["rows"] += len(keep)
                 self._advance(len(fresh))
-                request = style.next(request, body) if items else None
-                guard.observe(items, body, request)  # a page or cursor that repeats is a loop, not more rows
-                # The decoded page (a few MB of dicts) is most of what a window holds: drop it before waiting
-                # for the disk thread, or every window queued behind a write keeps its page alive.
-                del body, items, fresh, keep
+                request = style.next(request, body) if page.ids else None
+                guard.observe_ids(
+                    page.ids, body, request
+                )  # a page or cursor that repeats is a loop, not more rows
+                # The decoded page is most of what a window holds: drop it before waiting for the disk thread, or
+                # every window queued behind a write keeps its page alive.
+                del page, body, fresh, keep
                 if table is not None:
                     await part.awrite(table, self.disk)
                     del table
@@ -620,7 +632,7 @@ class _Run:
             parts,
             columns,
             custom,
-            items_table(self.o.kind, [], self.part_columns).schema,
+            self.part_schema,
             merge_into=self.o.path if self.o.since_last else None,
         )
 

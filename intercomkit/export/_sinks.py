@@ -54,6 +54,7 @@ __all__ = [
     "fsync_dir",
     "items_table",
     "observe_custom",
+    "observe_attrs",
     "read_part",
     "read_rendered",
     "render_csv",
@@ -68,30 +69,31 @@ def base_columns(kind: str) -> list[str]:
     return list(_frames.CONTACT_COLUMNS if kind == "contacts" else _frames.COMPANY_COLUMNS)
 
 
-def _tag(value: Any) -> str | None:
-    if value is None:
+def _type_tag(kind: type) -> str | None:
+    if kind is type(None):
         return None
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, int):
-        return "int"
-    if isinstance(value, float):
-        return "float"
-    if isinstance(value, str):
-        return "str"
+    for base, tag in ((bool, "bool"), (int, "int"), (float, "float"), (str, "str")):
+        if issubclass(kind, base):
+            return tag
     return "json"
 
 
+def observe_attrs(rows: Iterable[Any], seen: dict[str, set[str]]) -> None:
+    """Record, per custom attribute name, the JSON types its values took (to pick one column type at the end).
+
+    ``rows``: each record's custom attributes (anything but a dict counts as none)."""
+    # A page repeats the same few (name, type) pairs: collect those first, then tag each once.
+    pairs = {(name, type(value)) for attrs in rows if type(attrs) is dict for name, value in attrs.items()}
+    for name, kind in pairs:
+        kinds = seen.setdefault(str(name), set())
+        tag = _type_tag(kind)
+        if tag is not None:
+            kinds.add(tag)
+
+
 def observe_custom(items: Iterable[dict[str, Any]], seen: dict[str, set[str]]) -> None:
-    """Record, per custom attribute name, the JSON types its values took (to pick one column type at the end)."""
-    for item in items:
-        attrs = item.get("custom_attributes")
-        if type(attrs) is dict:
-            for name, value in attrs.items():
-                tag = _tag(value)
-                kinds = seen.setdefault(str(name), set())
-                if tag is not None:
-                    kinds.add(tag)
+    """``observe_attrs`` for raw records."""
+    observe_attrs((item.get("custom_attributes") for item in items), seen)
 
 
 def custom_kind(tags: Iterable[str]) -> str:
@@ -227,15 +229,42 @@ def _custom_value(value: Any, kind: str) -> Any:
     return str(value)
 
 
+# Values a column of that kind takes unchanged (``_custom_value`` would return them as they are).
+_AS_IS = {
+    "bool": {bool, type(None)},
+    "int": {int, type(None)},
+    "float": {float, type(None)},
+    "string": {str, type(None)},
+}
+
+
+def _load(text: str) -> Any:
+    try:
+        return _decode(text)
+    except ValueError:  # what orjson refuses (e.g. integers past 64 bits) the stdlib reads
+        return json.loads(text)
+
+
+def _decode_all(texts: list[str | None]) -> list[dict[str, Any]]:
+    """Each ``__custom__`` text decoded (``{}`` for none): one decoder call for the column, as the per-call cost
+    dominates for objects this small."""
+    try:
+        return _load("[" + ",".join(text or "{}" for text in texts) + "]")
+    except ValueError:
+        return [_load(text) if text else {} for text in texts]
+
+
 def expand_custom(table: pa.Table, custom: dict[str, str], columns: Sequence[str]) -> pa.Table:
     """Replace ``__custom__`` by typed ``custom.<name>`` columns and keep ``columns`` (in that order)."""
     raw = table.column(CUSTOM).to_pylist() if CUSTOM in table.column_names else [None] * table.num_rows
     wanted = [c for c in columns if c.startswith("custom.") and c[7:] in custom]
     if wanted:
-        parsed = [_decode(text) if text else {} for text in raw]
+        parsed = _decode_all(raw)
         for name in wanted:
             key, kind = name[7:], custom[name[7:]]
-            values = [_custom_value(attrs.get(key), kind) for attrs in parsed]
+            values = [attrs.get(key) for attrs in parsed]
+            if not set(map(type, values)) <= _AS_IS[kind]:
+                values = [_custom_value(v, kind) for v in values]
             table = table.append_column(name, pa.array(values, type=_ARROW_KIND[kind]))
     present = set(table.column_names)
     arrays = []
