@@ -162,7 +162,7 @@ def row_latency(n: int, latency_ms: float, tmp: str, sdk: bool) -> Row:
     )
     times: dict[str, float] = {}
     for who in _contenders(sdk):
-        with served(n, latency_ms=latency_ms) as url:
+        with served(n, latency_ms=latency_ms, warm=True) as url:
             if who == "intercomkit":
                 t, out = _timed(ik_export, url, os.path.join(tmp, "latency.csv"))
             elif who == "official SDK":

@@ -92,6 +92,15 @@ def contact_json(store: Any, idx: int, rec: dict | None = None) -> str:
 
 def list_json(store: Any, indices: list[int], total: int, pages: dict) -> bytes:
     """A ``{"type":"list","data":[...],"total_count":N,"pages":{...}}`` body, contacts joined as text."""
-    records = store.contact_records(indices)
-    data = ",".join([contact_json(store, i, rec) for i, rec in zip(indices, records, strict=True)])
+    cache = store.json_cache()
+    texts: list[str | None] = [None] * len(indices) if cache is None else [cache.get(i) for i in indices]
+    missing = [k for k, text in enumerate(texts) if text is None]
+    if missing:
+        records = store.contact_records([indices[k] for k in missing])
+        for k, rec in zip(missing, records, strict=True):
+            idx = indices[k]
+            texts[k] = text = contact_json(store, idx, rec)
+            if cache is not None and idx not in store.records:
+                cache[idx] = text
+    data = ",".join(texts)  # type: ignore[arg-type]
     return f'{{"type":"list","data":[{data}],"total_count":{total},"pages":{_dumps(pages)}}}'.encode()

@@ -58,9 +58,25 @@ class Store:
         self.company_count = companies
         self.company_id_index: dict[str, int] = {}
         self.version = 0
+        self._json: dict[int, str] | None = None
+        self._json_version = 0
         self.events: list[tuple[str, dict]] = []
         self.messages: list[dict] = []
         self._next_message = 1
+
+    # -- rendered JSON --------------------------------------------------------------------------------------
+    def keep_json(self) -> None:
+        """Keep each generated contact's JSON text once rendered (see ``Sandbox(render_cache=True)``)."""
+        if self._json is None:
+            self._json, self._json_version = {}, self.version
+
+    def json_cache(self) -> dict[int, str] | None:
+        """The kept texts, or None when not kept. Any change to the store empties it: a company deleted or
+        renamed shows in the contacts that embed it."""
+        if self._json is not None and self._json_version != self.version:
+            self._json.clear()
+            self._json_version = self.version
+        return self._json
 
     # -- time ---------------------------------------------------------------------------------------------
     def now(self) -> int:

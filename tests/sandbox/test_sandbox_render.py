@@ -42,3 +42,30 @@ def test_draws_do_not_depend_on_the_page() -> None:
     assert together[2] == contact_draws(3, [1_000_000])[0]
     assert contact_draws(3, [5]) != contact_draws(4, [5])
     assert all(0.0 <= x < 1.0 for row in together for x in row)
+
+
+def test_render_cache_gives_the_same_pages_and_forgets_on_any_change() -> None:
+    plain, cached = (
+        Sandbox(contacts=400, companies=5, seed=2),
+        Sandbox(contacts=400, companies=5, seed=2, render_cache=True),
+    )
+    cached.warm()
+    assert len(cached._store.json_cache()) == 400
+
+    def page(sb: Sandbox, indices: list[int]) -> dict:
+        return json.loads(list_json(sb._store, indices, 400, {}))
+
+    indices = list(range(0, 400, 7))
+    assert page(cached, indices) == page(plain, indices)
+    for sb in (plain, cached):
+        sb._store.update_contact(7, {"name": "Changed"})
+        sb._store.delete_company(0)  # shows in every contact that embeds it
+    assert cached._store.json_cache() == {}
+    assert page(cached, indices) == page(plain, indices)
+    assert page(cached, [7])["data"][0]["name"] == "Changed"
+    assert 7 not in cached._store.json_cache()  # changed records are rendered from their dict, never kept
+
+
+def test_warm_needs_the_cache() -> None:
+    with pytest.raises(ValueError, match="render_cache"):
+        Sandbox(contacts=10).warm()
