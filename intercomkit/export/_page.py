@@ -16,7 +16,6 @@ Custom attributes differ from contact to contact, so they are not in the schema:
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -135,7 +134,7 @@ def _fast(raw: bytes, columns: Sequence[str]) -> Page | None:
         except UnicodeDecodeError:
             return None
     try:
-        page = pj.read_json(io.BytesIO(raw), read_options=_READ, parse_options=_PARSE)
+        page = pj.read_json(pa.BufferReader(raw), read_options=_READ, parse_options=_PARSE)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
     if page.num_rows != 1:
