@@ -174,6 +174,10 @@ class _Run:
         self.disk = anyio.CapacityLimiter(1)
         # Pages are read in worker threads (see _page): pyarrow parses without the GIL, so up to a core each.
         self.readers = anyio.CapacityLimiter(max(2, os.cpu_count() or 1))
+        # Committed windows are rendered to CSV lines (see render_part) in the background, apart from the disk
+        # thread: a window's part writes must not queue behind another window's rendering.
+        self.renderers = anyio.CapacityLimiter(1)
+        self._background: Any = None  # the window pool's task group while it runs
         # CSV lines are rendered per window as it commits (see render_part); an incremental run merges into the
         # previous file, whose columns are only known at the end, so it renders at the merge instead.
         self.prerender = options.format in ("csv", "csv.gz") and not options.since_last
@@ -411,12 +415,15 @@ class _Run:
 
         try:
             async with anyio.create_task_group() as tg:
+                self._background = tg
                 with receive:
                     for _ in range(min(self.limiter.max_concurrency, max(len(windows), 1) * 4)):
                         tg.start_soon(worker, receive.clone())
         except BaseExceptionGroup as group:
             # One window gave up and the others were cancelled: raise its error, not a group of one.
             raise _first_error(group) from None
+        finally:
+            self._background = None
 
     async def _walk(self, window: _plan.Window | None, *, chain: bool = False) -> tuple[Any, Any] | None:
         """Fetch one window into a part file and commit it; return its halves instead when it is too dense."""
@@ -536,11 +543,19 @@ class _Run:
         info["custom"] = {name: sorted(tags) for name, tags in custom.items()}
         if self.prerender:
             kinds = {name: custom_kind(tags) for name, tags in custom.items()}
-            info["csv"] = await anyio.to_thread.run_sync(
-                render_part, part.final_path, self._columns(kinds), kinds, limiter=self.disk
-            )
+            render = functools.partial(render_part, part.final_path, self._columns(kinds), kinds)
+            if self._background is not None:
+                # The window's requests are done: its worker moves on to the next window while this one renders.
+                self._background.start_soon(self._render_and_commit, key, info, render)
+                return None
+            await self._render_and_commit(key, info, render)
+            return None
         self._commit(key, info)
         return None
+
+    async def _render_and_commit(self, key: str, info: dict[str, Any], render: Callable[[], Any]) -> None:
+        info["csv"] = await anyio.to_thread.run_sync(render, limiter=self.renderers)
+        self._commit(key, info)
 
     def _commit(self, key: str, info: dict[str, Any]) -> None:
         first, last = info["first_total"], info["last_total"]

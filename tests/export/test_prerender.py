@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import httpx
 import pytest
@@ -157,3 +158,27 @@ async def test_render_part_streams_row_groups_and_dedupes_like_the_merge(tmp_pat
     assert lines == render_csv(expand_custom(dedupe_newest(read_part(part)), custom, out), out)
     assert record["rows"] == 50 and record["size"] == len(lines)
     assert (b"Newer Name" in lines) is duplicate
+
+
+async def test_a_failed_render_fails_the_export_and_the_rerun_redoes_that_window(tmp_path, monkeypatch):
+    # Windows render in the background while their workers fetch the next window: a render that fails must still
+    # stop the export with its error, and leave that window uncommitted.
+    sb = Sandbox(contacts=3000, seed=8)
+    out = tmp_path / "contacts.csv"
+    real, calls = _runner.render_part, []
+
+    def flaky(*args, **kw):
+        calls.append(args[0])
+        if len(calls) == 2:
+            raise OSError("disk full")
+        return real(*args, **kw)
+
+    monkeypatch.setattr(_runner, "render_part", flaky)
+    with pytest.raises(OSError, match="disk full"):
+        await _export(sb, out, concurrency=2)
+    manifest = json.loads((tmp_path / "contacts.csv.partial" / "manifest.json").read_text())
+    committed = {w["part"] for w in manifest["windows"].values()}
+    assert Path(calls[1]).name not in committed
+    result = await _export(sb, out)
+    assert result.complete and result.rows == 3000
+    assert sorted(read_contacts_csv(out)["id"]) == sorted(sb.contact_ids())
