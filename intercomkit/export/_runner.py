@@ -521,9 +521,8 @@ class _Run:
                 info["rows"] += len(keep)
                 self._advance(len(fresh))
                 request = style.next(request, body) if page.ids else None
-                guard.observe_ids(
-                    page.ids, body, request
-                )  # a page or cursor that repeats is a loop, not more rows
+                # A page or cursor that repeats is a loop, not more rows.
+                guard.observe_ids(page.ids, body, request)
                 # The decoded page is most of what a window holds: drop it before waiting for the disk thread, or
                 # every window queued behind a write keeps its page alive.
                 del page, body, fresh, keep
