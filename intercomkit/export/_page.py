@@ -262,13 +262,10 @@ def _custom(raw: bytes, present: pa.StructArray) -> tuple[pa.Array, list[Any]] |
     texts = pa.array(objects, type=pa.binary(), memory_pool=_POOL).cast(pa.string())  # checks the UTF-8 too
     texts = pc.if_else(pc.equal(texts, "{}"), None, texts)
     if present.null_count:
-        # Spread the objects over the records that have one; the others get null.
-        where = pc.indices_nonzero(pc.is_valid(present)).to_pylist()
-        spread: list[Any] = [None] * n
-        for i, attrs in zip(where, parsed, strict=True):
-            spread[i] = attrs
-        parsed = spread
-        slots = pa.array([None] * n, type=pa.int64())
-        slots = pc.replace_with_mask(slots, pc.is_valid(present), pa.array(range(len(objects)), pa.int64()))
-        texts = texts.take(slots)
+        # Spread the objects over the records that have one (slot = the object's position); the others get null.
+        slots: list[int | None] = [None] * n
+        for j, i in enumerate(pc.indices_nonzero(pc.is_valid(present)).to_pylist()):
+            slots[i] = j
+        parsed = [None if j is None else parsed[j] for j in slots]
+        texts = texts.take(pa.array(slots, type=pa.int64()))
     return texts, parsed

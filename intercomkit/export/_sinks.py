@@ -333,7 +333,7 @@ def render_csv(table: pa.Table, columns: Sequence[str]) -> bytes:
 def render_part(part: str, columns: Sequence[str], custom: dict[str, str]) -> dict[str, Any]:
     """Render a committed part's rows as CSV lines in ``<part>.csv``, for a merge that may copy them verbatim.
 
-    Done in the disk thread while other windows are still being fetched, so the final CSV is mostly a
+    Done in a worker thread while other windows are still being fetched, so the final CSV is mostly a
     concatenation. The lines are only valid for these ``columns`` and custom-attribute kinds; the returned record
     (file, rows, size, CRC-32) lets the merge check both the file and that assumption. Parts without duplicate ids
     (the rule) are rendered one row group at a time, so this adds a row group's worth of memory, not a window's."""

@@ -220,3 +220,19 @@ def test_empty_and_missing_data_read_as_no_records():
         page = read_page(raw, COLUMNS)
         assert page.ids == [] and page.table.num_rows == 0
     assert Style().items({}) == []
+
+
+def test_records_without_custom_attributes_keep_the_others_in_place():
+    page = {
+        "type": "list",
+        "total_count": 4,
+        "data": [
+            {"type": "contact", "id": "a", "custom_attributes": {"x": 1}},
+            {"type": "contact", "id": "b"},
+            {"type": "contact", "id": "c", "custom_attributes": None},
+            {"type": "contact", "id": "d", "custom_attributes": {"y": "z"}},
+        ],
+    }
+    raw = json.dumps(page, separators=(",", ":")).encode()
+    assert _same(raw)
+    assert _fast(raw, COLUMNS).custom == [{"x": 1}, None, None, {"y": "z"}]
