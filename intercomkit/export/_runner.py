@@ -42,6 +42,7 @@ from ._sinks import (
     CsvOutput,
     ParquetOutput,
     PartWriter,
+    Shape,
     base_columns,
     custom_kind,
     dedupe_newest,
@@ -54,6 +55,7 @@ from ._sinks import (
     read_part,
     read_rendered,
     render_part,
+    shape_of,
 )
 
 if TYPE_CHECKING:
@@ -447,7 +449,7 @@ class _Run:
         can_split: bool,
         last_try: bool = False,
     ) -> Any:
-        part = PartWriter(self.manifest.part_path(key), self.part_schema)
+        part = PartWriter(self.manifest.part_path(key), self.part_schema, lines=self.prerender)
         style = Search("/contacts/search", query, per_page=MAX_PER_PAGE, sort=_SORT, base=self.client.base)
         request = style.first()
         ids: set[str] = set()
@@ -502,7 +504,10 @@ class _Run:
                             return halves
                 info["last_total"] = total
                 fresh = [k for k, i in enumerate(page.ids) if i not in ids]
+                known = len(ids)
                 ids.update(page.ids[k] for k in fresh)
+                if len(ids) - known != len(fresh):
+                    part.spoil_lines()  # an id twice in one page
                 info["received"] += len(fresh)
                 keep = []
                 for k in fresh:
@@ -527,7 +532,7 @@ class _Run:
                 # every window queued behind a write keeps its page alive.
                 del page, body, fresh, keep
                 if table is not None:
-                    await part.awrite(table, self.disk)
+                    await part.awrite(table, self.disk, self._shape(custom))
                     del table
             last_total = info["last_total"]
             if last_total is not None and info["received"] < last_total:
@@ -535,12 +540,16 @@ class _Run:
                 if not last_try:
                     part.discard()
                     return info
-            await part.acommit(self.disk)
+            await part.acommit(self.disk, self._shape(custom))
         except BaseException:
             part.discard()
             raise
         info["custom"] = {name: sorted(tags) for name, tags in custom.items()}
-        if self.prerender:
+        if part.lines is not None:
+            info["csv"] = part.lines
+        elif self.prerender:
+            # Its lines were rendered for kinds the window no longer has (or it holds an id twice): render the
+            # committed part instead.
             kinds = {name: custom_kind(tags) for name, tags in custom.items()}
             render = functools.partial(render_part, part.final_path, self._columns(kinds), kinds)
             if self._background is not None:
@@ -621,6 +630,11 @@ class _Run:
         return missing, expected
 
     # -- merge ---------------------------------------------------------------------------------------------
+
+    def _shape(self, seen: Mapping[str, set[str]]) -> Shape:
+        """The columns and kinds a window's lines are rendered for, given the custom attributes it has seen."""
+        kinds = {name: custom_kind(tags) for name, tags in seen.items()}
+        return shape_of(self._columns(kinds), kinds)
 
     def _columns(self, custom: Mapping[str, str]) -> list[str]:
         """The output columns when these custom attributes (name → kind) were seen."""

@@ -14,7 +14,7 @@ import gzip
 import json
 import os
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import anyio
@@ -134,10 +134,62 @@ def fsync_dir(path: str) -> None:
         os.close(fd)
 
 
-class PartWriter:
-    """One window's rows, streamed to ``<final>.tmp`` as Parquet row groups; ``commit`` fsyncs and renames."""
+# The columns and custom-attribute kinds (name → kind) a window's lines are rendered for.
+Shape = tuple[tuple[str, ...], tuple[tuple[str, str], ...]]
 
-    def __init__(self, final_path: str, schema: pa.Schema, *, row_group: int = 600) -> None:
+
+def shape_of(columns: Sequence[str], custom: Mapping[str, str]) -> Shape:
+    return tuple(columns), tuple(sorted(custom.items()))
+
+
+class _Lines:
+    """A window's CSV lines, rendered from each row group as it is written (no read-back of the part).
+
+    The lines are only the window's final ones if every row group was rendered for the shape the window ends with
+    and no id occurs twice (``render_part`` dedupes such windows): otherwise ``finish`` drops them and the caller
+    renders the committed part instead."""
+
+    def __init__(self, part_path: str) -> None:
+        self.path = os.path.splitext(part_path)[0] + ".csv"
+        self._fh: Any = open(self.path + ".tmp", "wb")  # noqa: SIM115 - closed in finish() / discard()
+        self.shape: Shape | None = None
+        self.valid = True
+        self.rows = self.size = self.crc = 0
+
+    def add(self, table: pa.Table, shape: Shape) -> None:
+        if self.shape is not None and shape != self.shape:
+            self.valid = False  # rendered for other kinds: rendering more would be wasted
+        self.shape = shape
+        if not self.valid:
+            return
+        columns, custom = list(shape[0]), dict(shape[1])
+        lines = render_csv(expand_custom(table, custom, columns), columns)
+        self._fh.write(lines)
+        self.rows, self.size = self.rows + table.num_rows, self.size + len(lines)
+        self.crc = zlib.crc32(lines, self.crc)
+
+    def finish(self, shape: Shape) -> dict[str, Any] | None:
+        self._fh.close()
+        if not self.valid or (self.shape is not None and shape != self.shape):
+            _unlink(self.path + ".tmp")
+            return None
+        os.replace(self.path + ".tmp", self.path)
+        return {"file": os.path.basename(self.path), "rows": self.rows, "size": self.size, "crc": self.crc}
+
+    def discard(self) -> None:
+        self._fh.close()
+        _unlink(self.path + ".tmp")
+
+
+class PartWriter:
+    """One window's rows, streamed to ``<final>.tmp`` as Parquet row groups; ``commit`` fsyncs and renames.
+
+    With ``lines=True`` each row group is also rendered to CSV lines (for the shape given with the rows) as it is
+    written; after ``commit``, ``lines`` is their record (see ``render_part``) or None when they are not final."""
+
+    def __init__(
+        self, final_path: str, schema: pa.Schema, *, row_group: int = 600, lines: bool = False
+    ) -> None:
         self.final_path = final_path
         self.tmp_path = final_path + ".tmp"
         # Parts are temporary and up to ``concurrency`` are open at once: snappy keeps each writer's state and CPU
@@ -147,6 +199,13 @@ class PartWriter:
         self._pending_rows = 0
         self._row_group = row_group
         self.rows = 0
+        self._lines = _Lines(final_path) if lines else None
+        self.lines: dict[str, Any] | None = None
+
+    def spoil_lines(self) -> None:
+        """The window holds an id twice: its lines would need the dedupe, so they are dropped at the commit."""
+        if self._lines is not None:
+            self._lines.valid = False
 
     def _add(self, table: pa.Table) -> bool:
         """Queue ``table``; True when a row group's worth is pending and should be flushed."""
@@ -157,32 +216,39 @@ class PartWriter:
         self.rows += table.num_rows
         return self._pending_rows >= self._row_group
 
-    def write(self, table: pa.Table) -> None:
+    def write(self, table: pa.Table, shape: Shape | None = None) -> None:
         if self._add(table):
-            self._flush()
+            self._flush(shape)
 
-    def _flush(self) -> None:
+    def _flush(self, shape: Shape | None = None) -> None:
         if self._pending:
             pending, self._pending, self._pending_rows = self._pending, [], 0
-            self._writer.write_table(pa.concat_tables(pending))
+            table = pa.concat_tables(pending)
+            self._writer.write_table(table)
+            if self._lines is not None:
+                self._lines.add(table, shape or ((), ()))
 
     # The async variants run the Parquet encoding and the fsync in a worker thread: pyarrow releases the GIL
     # while it encodes and compresses, so on a second core this overlaps the event loop's JSON decoding instead
     # of stalling every request in flight. One writer call at a time per part (each window awaits its own).
 
-    async def awrite(self, table: pa.Table, limiter: anyio.CapacityLimiter | None = None) -> None:
+    async def awrite(
+        self, table: pa.Table, limiter: anyio.CapacityLimiter | None = None, shape: Shape | None = None
+    ) -> None:
         if self._add(table):
-            await anyio.to_thread.run_sync(self._flush, limiter=limiter)
+            await anyio.to_thread.run_sync(self._flush, shape, limiter=limiter)
 
-    async def acommit(self, limiter: anyio.CapacityLimiter | None = None) -> None:
-        await anyio.to_thread.run_sync(self.commit, limiter=limiter)
+    async def acommit(self, limiter: anyio.CapacityLimiter | None = None, shape: Shape | None = None) -> None:
+        await anyio.to_thread.run_sync(self.commit, shape, limiter=limiter)
 
-    def commit(self) -> None:
-        self._flush()
+    def commit(self, shape: Shape | None = None) -> None:
+        self._flush(shape)
         self._writer.close()
         with open(self.tmp_path, "rb+") as fh:
             os.fsync(fh.fileno())
         os.replace(self.tmp_path, self.final_path)
+        if self._lines is not None:
+            self.lines = self._lines.finish(shape or ((), ()))
         _release()
 
     def discard(self) -> None:
@@ -194,6 +260,8 @@ class PartWriter:
             os.unlink(self.tmp_path)
         except FileNotFoundError:
             pass
+        if self._lines is not None:
+            self._lines.discard()
 
 
 def _release() -> None:

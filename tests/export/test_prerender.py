@@ -10,7 +10,7 @@ import pytest
 
 import intercomkit
 from intercomkit._frames import read_contacts_csv
-from intercomkit.export import _runner
+from intercomkit.export import _runner, _sinks
 from intercomkit.sandbox import Sandbox
 
 pytestmark = pytest.mark.anyio
@@ -104,19 +104,81 @@ async def test_rendered_lines_are_kept_per_window_and_checked(tmp_path):
 async def test_incremental_and_parquet_runs_do_not_prerender(tmp_path, monkeypatch):
     sb = Sandbox(contacts=1000, seed=7)
     seen = []
-    real = _runner.render_part
+    real = _runner.PartWriter
 
     def spy(*args, **kw):
-        seen.append(args[0])
+        seen.append(kw.get("lines", False))
         return real(*args, **kw)
 
-    monkeypatch.setattr(_runner, "render_part", spy)
+    monkeypatch.setattr(_runner, "PartWriter", spy)
     await _export(sb, tmp_path / "c.parquet")
-    assert seen == []
+    assert seen and not any(seen)
+    seen.clear()
     await _export(sb, tmp_path / "c.csv")
-    full = len(seen)
+    assert seen and all(seen)
+    seen.clear()
     await _export(sb, tmp_path / "c.csv", since_last=True)
-    assert full > 0 and len(seen) == full
+    assert not any(seen)
+
+
+class LateFloat(Edit):
+    """From the fifth page of each window on (past its first 600-row group), one record's seats become a float."""
+
+    def __init__(self, sb: Sandbox) -> None:
+        super().__init__(sb)
+        self.pages: dict[str, int] = {}
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await super().handle_async_request(request)
+        if not request.url.path.endswith("/contacts/search") or response.status_code != 200:
+            return response
+        window = json.dumps(json.loads(request.content)["query"], sort_keys=True)
+        self.pages[window] = seen = self.pages.get(window, 0) + 1
+        body = json.loads(await response.aread())
+        attrs = (body.get("data") or [{}])[0].get("custom_attributes") or {}
+        if seen >= 5 and isinstance(attrs.get("seats"), int):
+            attrs["seats"] += 0.5
+        return httpx.Response(200, headers=response.headers, content=json.dumps(body).encode())
+
+
+async def test_lines_rendered_for_kinds_the_window_outgrew_are_rendered_again(tmp_path, monkeypatch):
+    # A window whose first row groups saw only whole seats rendered them with an int column; a later float makes the
+    # column float, so those lines are dropped and the committed part is rendered instead (render_part).
+    sb = Sandbox(contacts=6000, seed=5)
+    rendered = []
+    real = _runner.render_part
+    monkeypatch.setattr(_runner, "render_part", lambda *a: rendered.append(a[0]) or real(*a))
+    fast = await _export(sb, tmp_path / "fast.csv", LateFloat(sb))
+    assert 0 < len(rendered) < fast.windows
+    monkeypatch.setattr(_runner, "read_rendered", lambda directory, record: None)
+    slow = await _export(sb, tmp_path / "slow.csv", LateFloat(sb))
+    assert fast.rows == slow.rows == 6000
+    assert (tmp_path / "fast.csv").read_bytes() == (tmp_path / "slow.csv").read_bytes()
+
+
+async def test_an_id_twice_in_a_page_is_deduped_in_the_copied_lines(tmp_path, monkeypatch):
+    sb = Sandbox(contacts=2000, seed=9)
+    rendered = []
+    real = _runner.render_part
+    monkeypatch.setattr(_runner, "render_part", lambda *a: rendered.append(a[0]) or real(*a))
+
+    class Twice(Edit):
+        async def handle_async_request(self, request):
+            response = await super().handle_async_request(request)
+            if not request.url.path.endswith("/contacts/search") or response.status_code != 200:
+                return response
+            body = json.loads(await response.aread())
+            if len(body.get("data", [])) > 2:
+                # The first record again, older: the newer one must win.
+                body["data"].append(
+                    dict(body["data"][0], updated_at=body["data"][0]["updated_at"] - 5, name="Old")
+                )
+            return httpx.Response(200, headers=response.headers, content=json.dumps(body).encode())
+
+    result = await _export(sb, tmp_path / "c.csv", Twice(sb))
+    assert result.rows == 2000 and rendered
+    frame = read_contacts_csv(tmp_path / "c.csv")
+    assert frame["id"].is_unique and "Old" not in set(frame["name"])
 
 
 @pytest.mark.parametrize("duplicate", [False, True])
@@ -160,25 +222,43 @@ async def test_render_part_streams_row_groups_and_dedupes_like_the_merge(tmp_pat
     assert (b"Newer Name" in lines) is duplicate
 
 
-async def test_a_failed_render_fails_the_export_and_the_rerun_redoes_that_window(tmp_path, monkeypatch):
-    # Windows render in the background while their workers fetch the next window: a render that fails must still
-    # stop the export with its error, and leave that window uncommitted.
+@pytest.mark.parametrize("where", ["as-written", "after-commit"])
+async def test_a_failed_render_fails_the_export_and_the_rerun_redoes_that_window(
+    tmp_path, monkeypatch, where
+):
+    # Lines are rendered as row groups are written, or (when those are not final) from the committed part in the
+    # background while the worker fetches the next window: a render that fails must still stop the export with its
+    # error, and leave that window uncommitted.
     sb = Sandbox(contacts=3000, seed=8)
     out = tmp_path / "contacts.csv"
-    real, calls = _runner.render_part, []
+    calls = []
+    if where == "as-written":
+        real_add = _sinks._Lines.add
 
-    def flaky(*args, **kw):
-        calls.append(args[0])
-        if len(calls) == 2:
-            raise OSError("disk full")
-        return real(*args, **kw)
+        def flaky_add(self, *args):
+            calls.append(self.path)
+            if len(calls) == 2:
+                raise OSError("disk full")
+            return real_add(self, *args)
 
-    monkeypatch.setattr(_runner, "render_part", flaky)
+        monkeypatch.setattr(_sinks._Lines, "add", flaky_add)
+    else:
+        monkeypatch.setattr(_sinks._Lines, "finish", lambda self, shape: self.discard())  # never final
+        real = _runner.render_part
+
+        def flaky(*args, **kw):
+            calls.append(args[0])
+            if len(calls) == 2:
+                raise OSError("disk full")
+            return real(*args, **kw)
+
+        monkeypatch.setattr(_runner, "render_part", flaky)
     with pytest.raises(OSError, match="disk full"):
         await _export(sb, out, concurrency=2)
     manifest = json.loads((tmp_path / "contacts.csv.partial" / "manifest.json").read_text())
-    committed = {w["part"] for w in manifest["windows"].values()}
-    assert Path(calls[1]).name not in committed
+    committed = {Path(w["part"]).stem for w in manifest["windows"].values()}
+    assert Path(calls[1]).stem not in committed
+    monkeypatch.undo()
     result = await _export(sb, out)
     assert result.complete and result.rows == 3000
     assert sorted(read_contacts_csv(out)["id"]) == sorted(sb.contact_ids())
