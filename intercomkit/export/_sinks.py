@@ -388,11 +388,39 @@ def _plain_strings(column: pa.ChunkedArray) -> bool:
 _CSV_OPTIONS = pacsv.WriteOptions(include_header=False, quoting_style="needed")
 
 
+def _texts(table: pa.Table, columns: Sequence[str]) -> list[pa.ChunkedArray]:
+    """``columns`` as text. Columns of one type are converted together, end to end, then cut apart again: a
+    compute call's fixed cost dwarfs a row group's values, and a contact has a dozen timestamps."""
+    n = table.num_rows
+    cols = [table.column(c) for c in columns]
+    out = list(cols)
+    groups: dict[pa.DataType, list[int]] = {}
+    for i, col in enumerate(cols):
+        if not pa.types.is_string(col.type):
+            groups.setdefault(col.type, []).append(i)
+    for kind, members in groups.items():
+        if len(members) == 1:
+            out[members[0]] = _as_text(cols[members[0]])
+            continue
+        joined = _as_text(pa.chunked_array([chunk for i in members for chunk in cols[i].chunks], type=kind))
+        for k, i in enumerate(members):
+            out[i] = joined.slice(k * n, n)
+    return out
+
+
+def _no_empty_chunks(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    # pyarrow's CSV writer (26.0) writes uninitialised bytes around a column's zero-length chunk (a slice or a
+    # concatenation can leave one), so such chunks are dropped first.
+    if column.num_chunks > 1 and any(len(chunk) == 0 for chunk in column.chunks):
+        return pa.chunked_array([chunk for chunk in column.chunks if len(chunk)], type=column.type)
+    return column
+
+
 def render_csv(table: pa.Table, columns: Sequence[str]) -> bytes:
     """``table``'s rows as CSV lines (no header) with the export's text conventions; b"" for no rows."""
     if not table.num_rows:
         return b""
-    text = pa.table([_as_text(table.column(c)) for c in columns], names=list(columns))
+    text = pa.table([_no_empty_chunks(c) for c in _texts(table, columns)], names=list(columns))
     sink = pa.BufferOutputStream()
     pacsv.write_csv(text, sink, write_options=_CSV_OPTIONS)
     return sink.getvalue().to_pybytes()
