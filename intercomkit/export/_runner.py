@@ -176,12 +176,12 @@ class _Run:
         self.disk = anyio.CapacityLimiter(1)
         # Pages are read in worker threads (see _page): pyarrow parses without the GIL, so up to a core each.
         self.readers = anyio.CapacityLimiter(max(2, os.cpu_count() or 1))
-        # Committed windows are rendered to CSV lines (see render_part) in the background, apart from the disk
-        # thread: a window's part writes must not queue behind another window's rendering.
+        # A committed window whose lines were not final (see PartWriter's lines) is rendered again from its part
+        # (render_part) in the background, apart from the disk thread: part writes must not queue behind it.
         self.renderers = anyio.CapacityLimiter(1)
         self._background: Any = None  # the window pool's task group while it runs
-        # CSV lines are rendered per window as it commits (see render_part); an incremental run merges into the
-        # previous file, whose columns are only known at the end, so it renders at the merge instead.
+        # CSV lines are rendered per window as its row groups are written (PartWriter(lines=True)); an incremental
+        # run merges into the previous file, whose columns are only known at the end, so it renders at the merge.
         self.prerender = options.format in ("csv", "csv.gz") and not options.since_last
 
     # -- setup -------------------------------------------------------------------------------------------------

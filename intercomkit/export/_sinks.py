@@ -228,9 +228,9 @@ class PartWriter:
             if self._lines is not None:
                 self._lines.add(table, shape or ((), ()))
 
-    # The async variants run the Parquet encoding and the fsync in a worker thread: pyarrow releases the GIL
-    # while it encodes and compresses, so on a second core this overlaps the event loop's JSON decoding instead
-    # of stalling every request in flight. One writer call at a time per part (each window awaits its own).
+    # The async variants run the Parquet encoding, the CSV lines and the fsync in a worker thread: pyarrow
+    # releases the GIL while it encodes, so on a second core this overlaps the event loop instead of stalling every
+    # request in flight. One writer call at a time per part (each window awaits its own).
 
     async def awrite(
         self, table: pa.Table, limiter: anyio.CapacityLimiter | None = None, shape: Shape | None = None
