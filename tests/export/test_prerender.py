@@ -10,7 +10,7 @@ import pytest
 
 import intercomkit
 from intercomkit._frames import read_contacts_csv
-from intercomkit.export import _runner, _sinks
+from intercomkit.export import _merge, _runner, _sinks
 from intercomkit.sandbox import Sandbox
 
 pytestmark = pytest.mark.anyio
@@ -64,11 +64,11 @@ def _float_seats(contact):
 async def test_copied_lines_equal_lines_rendered_at_the_merge(tmp_path, monkeypatch, fmt, edit):
     sb = Sandbox(contacts=4000, seed=5)
     copied = []
-    real = _runner.read_rendered
-    monkeypatch.setattr(_runner, "read_rendered", lambda *a: copied.append(a) or real(*a))
+    real = _merge.read_rendered
+    monkeypatch.setattr(_merge, "read_rendered", lambda *a: copied.append(a) or real(*a))
     fast = await _export(sb, tmp_path / f"fast.{fmt}", Edit(sb, edit))
     # The merge renders every part from Parquet, as it did before lines were pre-rendered:
-    monkeypatch.setattr(_runner, "read_rendered", lambda directory, record: None)
+    monkeypatch.setattr(_merge, "read_rendered", lambda directory, record: None)
     slow = await _export(sb, tmp_path / f"slow.{fmt}", Edit(sb, edit))
     assert fast.rows == slow.rows == 4000 and fast.windows > 1
     # Windows that saw only whole seats were rendered with an int column: those are rendered again.
@@ -150,7 +150,7 @@ async def test_lines_rendered_for_kinds_the_window_outgrew_are_rendered_again(tm
     monkeypatch.setattr(_runner, "render_part", lambda *a: rendered.append(a[0]) or real(*a))
     fast = await _export(sb, tmp_path / "fast.csv", LateFloat(sb))
     assert 0 < len(rendered) < fast.windows
-    monkeypatch.setattr(_runner, "read_rendered", lambda directory, record: None)
+    monkeypatch.setattr(_merge, "read_rendered", lambda directory, record: None)
     slow = await _export(sb, tmp_path / "slow.csv", LateFloat(sb))
     assert fast.rows == slow.rows == 6000
     assert (tmp_path / "fast.csv").read_bytes() == (tmp_path / "slow.csv").read_bytes()
