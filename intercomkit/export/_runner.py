@@ -532,7 +532,8 @@ class _Run:
                 if not last_try:
                     part.discard()
                     return info
-            await part.acommit(self.disk, self._shape(custom))
+            shape = self._shape(custom)
+            await part.acommit(self.disk, shape)
         except BaseException:
             part.discard()
             raise
@@ -542,8 +543,7 @@ class _Run:
         elif self.prerender:
             # Its lines were rendered for kinds the window no longer has (or it holds an id twice): render the
             # committed part instead.
-            kinds = {name: custom_kind(tags) for name, tags in custom.items()}
-            render = functools.partial(render_part, part.final_path, self._columns(kinds), kinds)
+            render = functools.partial(render_part, part.final_path, list(shape[0]), dict(shape[1]))
             if self._background is not None:
                 # The window's requests are done: its worker moves on to the next window while this one renders.
                 self._background.start_soon(self._render_and_commit, key, info, render)

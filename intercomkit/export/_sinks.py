@@ -441,16 +441,18 @@ def render_part(part: str, columns: Sequence[str], custom: dict[str, str]) -> di
         )
     else:
         tables = [dedupe_newest(source.read(use_threads=False))]
-    path = os.path.splitext(part)[0] + ".csv"
-    rows = size = crc = 0
-    with open(path + ".tmp", "wb") as fh:
+    shape = shape_of(columns, custom)
+    lines = _Lines(part)
+    try:
         for table in tables:
-            lines = render_csv(expand_custom(table, custom, columns), columns)
-            fh.write(lines)
-            rows, size, crc = rows + table.num_rows, size + len(lines), zlib.crc32(lines, crc)
-    os.replace(path + ".tmp", path)
+            lines.add(table, shape)
+        record = lines.finish(shape)
+    except BaseException:
+        lines.discard()
+        raise
     _release()
-    return {"file": os.path.basename(path), "rows": rows, "size": size, "crc": crc}
+    assert record is not None  # one shape throughout, so always final
+    return record
 
 
 def read_rendered(directory: str, record: dict[str, Any]) -> bytes | None:

@@ -167,31 +167,27 @@ def test_odd_pages_match_the_dict_path_or_go_to_it(raw):
     _same(raw)
 
 
+def _raw(*records: dict) -> bytes:
+    """A search page holding ``records``, as compact JSON."""
+    page = {"type": "list", "total_count": len(records), "data": list(records)}
+    return json.dumps(page, separators=(",", ":")).encode()
+
+
 def test_a_custom_attributes_key_deeper_in_a_record_sends_the_page_to_the_dict_path():
     # The second record has no custom attributes of its own but hides an object under that key: counting
     # objects against records would pair it with the wrong record, so the fast path must step aside.
-    page = {
-        "type": "list",
-        "total_count": 2,
-        "data": [
-            {"type": "contact", "id": "a", "custom_attributes": {"x": 1}},
-            {"type": "contact", "id": "b", "location": {"custom_attributes": {"x": 2}}},
-        ],
-    }
-    raw = json.dumps(page, separators=(",", ":")).encode()
+    raw = _raw(
+        {"type": "contact", "id": "a", "custom_attributes": {"x": 1}},
+        {"type": "contact", "id": "b", "location": {"custom_attributes": {"x": 2}}},
+    )
     assert _fast(raw, COLUMNS) is None
     assert read_page(raw, COLUMNS).custom == [{"x": 1}, None]
 
 
 def test_custom_attributes_text_inside_strings_is_not_a_key():
-    page = {
-        "type": "list",
-        "total_count": 1,
-        "data": [
-            {"type": "contact", "id": "a", "name": 'x","custom_attributes":{"y":2}', "custom_attributes": {}}
-        ],
-    }
-    raw = json.dumps(page, separators=(",", ":")).encode()
+    raw = _raw(
+        {"type": "contact", "id": "a", "name": 'x","custom_attributes":{"y":2}', "custom_attributes": {}}
+    )
     assert _same(raw)
 
 
@@ -223,16 +219,11 @@ def test_empty_and_missing_data_read_as_no_records():
 
 
 def test_records_without_custom_attributes_keep_the_others_in_place():
-    page = {
-        "type": "list",
-        "total_count": 4,
-        "data": [
-            {"type": "contact", "id": "a", "custom_attributes": {"x": 1}},
-            {"type": "contact", "id": "b"},
-            {"type": "contact", "id": "c", "custom_attributes": None},
-            {"type": "contact", "id": "d", "custom_attributes": {"y": "z"}},
-        ],
-    }
-    raw = json.dumps(page, separators=(",", ":")).encode()
+    raw = _raw(
+        {"type": "contact", "id": "a", "custom_attributes": {"x": 1}},
+        {"type": "contact", "id": "b"},
+        {"type": "contact", "id": "c", "custom_attributes": None},
+        {"type": "contact", "id": "d", "custom_attributes": {"y": "z"}},
+    )
     assert _same(raw)
     assert _fast(raw, COLUMNS).custom == [{"x": 1}, None, None, {"y": "z"}]

@@ -243,7 +243,14 @@ async def test_a_failed_render_fails_the_export_and_the_rerun_redoes_that_window
 
         monkeypatch.setattr(_sinks._Lines, "add", flaky_add)
     else:
-        monkeypatch.setattr(_sinks._Lines, "finish", lambda self, shape: self.discard())  # never final
+        real_writer = _runner.PartWriter
+
+        def never_final(*args, **kw):
+            writer = real_writer(*args, **kw)
+            writer.spoil_lines()  # the lines written as it goes are dropped: the part is rendered after its commit
+            return writer
+
+        monkeypatch.setattr(_runner, "PartWriter", never_final)
         real = _runner.render_part
 
         def flaky(*args, **kw):
