@@ -20,6 +20,7 @@ import anyio
 import httpx
 
 from ._credentials import resolve_token
+from ._models import Admin
 from ._pool import ShardedTransport
 from ._protocol.headers import DEFAULT_API_VERSION, check_token, default_headers
 from ._protocol.ratelimit import RateLimit
@@ -290,9 +291,9 @@ class AsyncClient:
 
     # -- endpoints every workspace has ----------------------------------------------------------------------------
 
-    async def me(self) -> dict[str, Any]:
-        """The admin behind the token and its workspace (``app``): ``GET /me``."""
-        return await self.request("GET", "/me")
+    async def me(self) -> Admin:
+        """The admin behind the token and its workspace (``.app``): ``GET /me``. The raw dict is at ``.raw``."""
+        return Admin(await self.request("GET", "/me"))
 
     @cached_property
     def contacts(self) -> Contacts:

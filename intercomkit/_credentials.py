@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ._models import Admin
 from ._protocol.headers import check_token
 from ._protocol.regions import resolve_base_url
 from .errors import AuthenticationRequired, ConfigurationError, CredentialsError, Unauthorized
@@ -436,12 +437,11 @@ async def connect(
     meta: dict[str, Any] = {}
     if validate:
         me = await _fetch_me(token, region=region, base_url=base_url, transport=transport)
-        app = me.get("app") or {}
         meta = {
-            "workspace": app.get("name"),
-            "app_id": app.get("id_code"),
-            "admin_name": me.get("name"),
-            "admin_email": me.get("email"),
+            "workspace": me.app.get("name"),
+            "app_id": me.app.get("id_code"),
+            "admin_name": me.name,
+            "admin_email": me.email,
         }
     if save:
         store.save(profile, token, region=region, base_url=base_url, **meta)
@@ -453,7 +453,7 @@ def _meta_or_none(meta: Mapping[str, Any]) -> dict[str, Any]:
     return {k: meta.get(k) for k in ("workspace", "app_id", "admin_name", "admin_email")}
 
 
-async def _fetch_me(token: str, *, region: str, base_url: str | None, transport: Any) -> dict[str, Any]:
+async def _fetch_me(token: str, *, region: str, base_url: str | None, transport: Any) -> Admin:
     # Imported here: the client sits above this module (it calls resolve_token).
     from ._client import AsyncClient
 
@@ -466,7 +466,7 @@ async def _fetch_me(token: str, *, region: str, base_url: str | None, transport:
         ) from None
     finally:
         await client.aclose()
-    return dict(me)
+    return me
 
 
 def connect_sync(token: str | None = None, **kwargs: Any) -> Connection:

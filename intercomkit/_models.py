@@ -201,7 +201,7 @@ class Company(Model):
 
 
 class Admin(Model):
-    """A teammate (``GET /admins``)."""
+    """A teammate (``GET /admins``), or the admin behind the token (``client.me()``, with its workspace in ``app``)."""
 
     __slots__ = ()
 
@@ -210,6 +210,11 @@ class Admin(Model):
     job_title = property(lambda self: _str(self.raw.get("job_title")))
     away_mode_enabled = property(lambda self: _bool(self.raw.get("away_mode_enabled")))
     has_inbox_seat = property(lambda self: _bool(self.raw.get("has_inbox_seat")))
+
+    @property
+    def app(self) -> dict[str, Any]:
+        """The workspace (``GET /me`` only): ``name``, ``id_code``, ``region``, ``timezone``…; ``{}`` elsewhere."""
+        return _dict(self.raw.get("app"))
 
     @property
     def team_ids(self) -> list[str]:

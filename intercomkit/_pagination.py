@@ -2,6 +2,11 @@
 
 ``await paginator`` → the first ``Page``; ``async for item in paginator`` → every item (as a model);
 ``async for page in paginator.pages()`` → every page; ``await paginator.to_list()`` / ``.frame()`` / ``.raw()``.
+
+The collectors (``raw``, ``to_list``, ``frame``) take ``progress``: ``True`` shows a tqdm.auto bar of rows (out of
+Intercom's ``total_count`` when the listing has one), ``False`` never does, and ``None`` (the default) shows one
+only for a long walk: more than ``LONG_WALK_PAGES`` pages by ``total_count``, or past that many pages when the
+listing has no count (the companies scroll).
 """
 
 from __future__ import annotations
@@ -15,9 +20,12 @@ from ._protocol.pages import PageRequest, Style, WalkGuard
 if TYPE_CHECKING:
     from ._client import AsyncClient
 
-__all__ = ["Page", "Paginator"]
+__all__ = ["LONG_WALK_PAGES", "Page", "Paginator"]
 
 T = TypeVar("T")
+
+# Past this many pages a walk takes long enough (a few seconds at Intercom's pace) to deserve a bar by default.
+LONG_WALK_PAGES = 10
 
 
 @dataclass
@@ -116,13 +124,20 @@ class Paginator(Generic[T]):
                 raise
             raise clearer from exc
 
-    async def _raw_items(self, limit: int | None = None) -> AsyncIterator[dict[str, Any]]:
+    async def _raw_items(
+        self, limit: int | None = None, progress: bool | None = False
+    ) -> AsyncIterator[dict[str, Any]]:
         if limit is not None and limit <= 0:
             return
         count = 0
+        bar: Any = None
         walk = self.pages()
         try:
             async for page in walk:
+                if bar is None and _wants_bar(progress, page, self.total_count, self.style, limit):
+                    bar = self._open_bar(limit, initial=count)
+                if bar is not None:
+                    bar.update(len(page.items) if limit is None else min(len(page.items), limit - count))
                 for item in page.items:
                     yield item
                     count += 1
@@ -130,6 +145,17 @@ class Paginator(Generic[T]):
                         return
         finally:
             await walk.aclose()
+            if bar is not None:
+                bar.close()
+
+    def _open_bar(self, limit: int | None, initial: int) -> Any:
+        from tqdm.auto import tqdm
+
+        total = self.total_count
+        if limit is not None:
+            total = limit if total is None else min(total, limit)
+        what = str(getattr(self.style, "path", "") or "").strip("/").split("/")[0] or "items"
+        return tqdm(total=total, initial=initial, unit=" rows", unit_scale=True, desc=what, leave=True)
 
     async def __aiter__(self) -> AsyncIterator[T]:
         wrap = self._model
@@ -148,18 +174,34 @@ class Paginator(Generic[T]):
             await walk.aclose()
         raise AssertionError("unreachable: a walk always yields its first page")  # pragma: no cover
 
-    async def raw(self, limit: int | None = None) -> list[dict[str, Any]]:
-        """The raw item dicts, as Intercom sent them."""
-        return [item async for item in self._raw_items(limit)]
+    async def raw(self, limit: int | None = None, *, progress: bool | None = None) -> list[dict[str, Any]]:
+        """The raw item dicts, as Intercom sent them (``progress``: see the module docstring)."""
+        return [item async for item in self._raw_items(limit, progress)]
 
-    async def to_list(self, limit: int | None = None) -> list[T]:
-        items = await self.raw(limit)
+    async def to_list(self, limit: int | None = None, *, progress: bool | None = None) -> list[T]:
+        items = await self.raw(limit, progress=progress)
         wrap = self._model
         return [wrap(item) for item in items] if wrap is not None else items  # type: ignore[misc]
 
-    async def frame(self, limit: int | None = None, **options: Any) -> Any:
-        """A typed pandas DataFrame of the items (see ``intercomkit._frames`` for the schema)."""
+    async def frame(self, limit: int | None = None, *, progress: bool | None = None, **options: Any) -> Any:
+        """A typed pandas DataFrame of the items (see ``intercomkit._frames`` for the schema).
+
+        ``progress=True`` shows a tqdm bar of rows; the default ``None`` shows one only for a walk of more than
+        ``LONG_WALK_PAGES`` (10) pages."""
         from . import _frames
 
         build = getattr(_frames, self._frame_builder)
-        return build(await self.raw(limit), **options)
+        return build(await self.raw(limit, progress=progress), **options)
+
+
+def _wants_bar(progress: bool | None, page: Page, total: int | None, style: Style, limit: int | None) -> bool:
+    """Whether a collector shows a bar, decided at each page until it does (``None``: only for long walks)."""
+    if progress is not None:
+        return bool(progress)
+    if total is None:
+        return page.number > LONG_WALK_PAGES
+    if page.number != 1:
+        return False
+    size = getattr(style, "per_page", None) or len(page.items) or 1
+    rows = total if limit is None else min(total, limit)
+    return rows > LONG_WALK_PAGES * size

@@ -2,7 +2,7 @@
 
     client = ik.AsyncClient()
     me = client.sync.me()
-    df = client.sync.contacts.frame(ik.field("email").endswith("@acme.com"))
+    df = client.sync.contacts.frame(ik.field("email").endswith("@acme.com"))   # as await client.contacts.frame(…)
     companies = client.sync.companies.frame()
 
 The facade is generic: an attribute of the client that holds async methods (a resource, the exporter) comes back
@@ -17,13 +17,10 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ._bridge import run_sync
 from ._pagination import Page, Paginator
-
-if TYPE_CHECKING:
-    from ._client import AsyncClient
 
 __all__ = ["SyncClient", "SyncPaginator", "SyncProxy"]
 
@@ -45,16 +42,16 @@ class SyncPaginator:
     def first_page(self) -> Page:
         return run_sync(self._paginator.first_page())
 
-    def raw(self, limit: int | None = None) -> list[dict[str, Any]]:
+    def raw(self, limit: int | None = None, *, progress: bool | None = None) -> list[dict[str, Any]]:
         """The raw item dicts, as Intercom sent them."""
-        return run_sync(self._paginator.raw(limit))
+        return run_sync(self._paginator.raw(limit, progress=progress))
 
-    def to_list(self, limit: int | None = None) -> list[Any]:
-        return run_sync(self._paginator.to_list(limit))
+    def to_list(self, limit: int | None = None, *, progress: bool | None = None) -> list[Any]:
+        return run_sync(self._paginator.to_list(limit, progress=progress))
 
-    def frame(self, limit: int | None = None, **options: Any) -> Any:
-        """A typed pandas DataFrame of the items."""
-        return run_sync(self._paginator.frame(limit, **options))
+    def frame(self, limit: int | None = None, *, progress: bool | None = None, **options: Any) -> Any:
+        """A typed pandas DataFrame of the items (``progress``: as ``Paginator.frame``)."""
+        return run_sync(self._paginator.frame(limit, progress=progress, **options))
 
     def __iter__(self) -> Iterator[Any]:
         # Reads the whole listing first: a sync iterator cannot hold an async walk open across bridge calls.
@@ -84,30 +81,8 @@ class SyncProxy:
         return value
 
 
-class _ContactsProxy(SyncProxy):
-    def frame(self, query: Any = None, limit: int | None = None, **options: Any) -> Any:
-        """Contacts as a typed DataFrame: all of them, or those matching ``query`` (as ``contacts.search``)."""
-        contacts = self._target
-        paginator = contacts.list() if query is None else contacts.search(query)
-        return run_sync(paginator.frame(limit, **options))
-
-
 class SyncClient(SyncProxy):
     """``client.sync``: the same calls as ``AsyncClient``, without ``await``."""
-
-    _SPECIAL: dict[str, type[SyncProxy]] = {"contacts": _ContactsProxy}
-
-    def __init__(self, client: AsyncClient) -> None:
-        super().__init__(client)
-        self._wrapped: dict[str, SyncProxy] = {}
-
-    def __getattr__(self, name: str) -> Any:
-        proxy_type = self._SPECIAL.get(name)
-        if proxy_type is None:
-            return super().__getattr__(name)
-        if name not in self._wrapped:
-            self._wrapped[name] = proxy_type(getattr(self._target, name))
-        return self._wrapped[name]
 
     def close(self) -> None:
         """Close the client's connection pool (on the bridge loop, where ``.sync`` used it)."""

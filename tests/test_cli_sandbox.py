@@ -87,5 +87,5 @@ def test_client_against_served_sandbox(served):
         return me, contacts
 
     me, contacts = anyio.run(main)
-    assert me["type"] == "admin" and me["app"]["name"]
+    assert me.type == "admin" and me.app["name"]
     assert len({c.id for c in contacts}) == 300

@@ -66,7 +66,7 @@ async def test_headers_and_me():
     client, _ = make(handler)
     async with client:
         me = await client.me()
-    assert me["app"]["name"] == "Acme"
+    assert isinstance(me, ik.Admin) and me.app["name"] == "Acme" and me.raw["id"] == "1"
     assert seen["authorization"] == f"Bearer {TOKEN}"
     assert seen["intercom-version"] == "2.16"
     assert seen["accept"] == "application/json"

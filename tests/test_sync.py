@@ -18,8 +18,8 @@ def sb():
 def test_facade_in_plain_code(sb, tmp_path):
     with sb.client().sync as client:
         assert isinstance(client, SyncClient)
-        assert client.me()["type"] == "admin"
-        assert client.request("GET", "/me")["email"] == client.me()["email"]
+        assert client.me().type == "admin"
+        assert client.request("GET", "/me")["email"] == client.me().email
 
         frame = client.contacts.frame()
         assert len(frame) == 200
@@ -86,7 +86,7 @@ async def test_facade_inside_a_running_loop(sb):
     # What a Jupyter cell without `await` does: sync calls while the kernel's loop is running in this thread.
     outer = asyncio.get_running_loop()
     client = sb.client()
-    assert client.sync.me()["type"] == "admin"
+    assert client.sync.me().type == "admin"
     assert len(client.sync.contacts.frame(limit=120)) == 120
     assert len(client.sync.companies.frame()) == 30
     assert asyncio.get_running_loop() is outer

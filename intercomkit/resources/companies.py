@@ -7,8 +7,8 @@ from typing import Any
 from .._models import Company, Contact, Model
 from .._pagination import Paginator
 from .._protocol.pages import COMPANIES_LIST_CAP, CursorList, PageNumber, check_per_page
-from ..errors import BadRequest, PageLimitReached
-from ._base import Resource, segment
+from ..errors import BadRequest, NotFound, PageLimitReached
+from ._base import Resource, listed, segment
 from ._scroll import ScrollPaginator
 
 __all__ = ["Companies"]
@@ -67,7 +67,25 @@ class Companies(Resource):
         path = f"/companies/{segment(company_id, 'id')}"
         return Model(await self._on("company", company_id, "DELETE", path))
 
+    async def find(self, *, company_id: str | None = None, name: str | None = None) -> Company | None:
+        """The company with your own ``company_id``, or with this exact ``name``: ``GET /companies?company_id=``
+        / ``?name=`` ("You can fetch a single company by passing in `company_id` or `name`"). ``None`` if there
+        is none. (``get()`` takes Intercom's ``id`` instead.)"""
+        if (company_id is None) == (name is None):
+            raise TypeError("find() takes exactly one of company_id= or name=")
+        key, value = ("company_id", company_id) if company_id is not None else ("name", name)
+        if not isinstance(value, str) or not value.strip():
+            raise TypeError(f"{key} must be a non-empty str")
+        try:
+            body = await self._client.request("GET", "/companies", params={key: value})
+        except NotFound:
+            return None
+        # The answer is a company_list (a company itself on older versions): take the first company in it.
+        found = listed(body, "data") if body.get("type") == "list" else [body]
+        return Company(found[0]) if found else None
+
     def contacts_of(self, company_id: str, per_page: int = 150) -> Paginator[Contact]:
+        """The contacts attached to a company (Intercom's ``company.id``); also ``client.contacts.of_company``."""
         path = f"/companies/{segment(company_id, 'id')}/contacts"
         style = CursorList(path, per_page=check_per_page(per_page), base=self._client.base)
         return Paginator(self._client, style, model=Contact, frame_builder="contacts_frame")
@@ -107,7 +125,7 @@ class Companies(Resource):
 
     async def frame(self, limit: int | None = None, **options: Any) -> Any:
         """All companies as a typed DataFrame, through the list when it can return them all, else the scroll
-        (``options`` go to the frame builder, e.g. ``dtype_backend="pyarrow"``)."""
+        (``options`` go to ``Paginator.frame``: ``progress=``, ``dtype_backend="pyarrow"``)."""
         first = await self.list(per_page=60).first_page()
         total = first.total_count
         if total is not None and total <= COMPANIES_LIST_CAP:

@@ -97,6 +97,23 @@ class Contacts(Resource):
         )
         return Paginator(self._client, style, model=Model, frame_builder="companies_frame")
 
+    def of_company(self, company_id: str, per_page: int = 150) -> Paginator[Contact]:
+        """The contacts attached to a company (by Intercom's ``company.id``): ``GET /companies/{id}/contacts``.
+
+        Intercom's contact search has no company field ("Accepted Fields" lists none), so this is the way from the
+        contacts side; ``await client.companies.find(company_id=…)`` or ``find(name=…)`` gives the id."""
+        return self._client.companies.contacts_of(company_id, per_page=per_page)
+
+    async def frame(
+        self, query: Query | Mapping[str, Any] | None = None, limit: int | None = None, **options: Any
+    ) -> Any:
+        """Contacts as a typed DataFrame: every contact (``list()``), or those matching ``query`` (``search()``).
+
+        ``options`` go to ``Paginator.frame``: ``progress=True/False`` (default: a bar only for a long walk),
+        ``dtype_backend="pyarrow"``."""
+        paginator = self.list() if query is None else self.search(query)
+        return await paginator.frame(limit, **options)
+
     def list(self, per_page: int = 150) -> Paginator[Contact]:
         """Every contact, oldest cursor first: ``async for c in client.contacts.list()`` or ``.frame()``."""
         style = CursorList("/contacts", per_page=check_per_page(per_page), base=self._client.base)

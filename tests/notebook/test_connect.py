@@ -104,9 +104,9 @@ def test_token_connects_saves_and_becomes_the_session_default(sb, store):
 
     # New clients in this session need no token; the in-process sandbox still needs its transport.
     assert SESSION.default.profile == "default"
-    assert ik.AsyncClient(transport=sb.transport()).sync.me()["type"] == "admin"
-    assert ik.notebook.client(transport=sb.transport()).sync.me()["type"] == "admin"
-    assert w.client().sync.me()["type"] == "admin"
+    assert ik.AsyncClient(transport=sb.transport()).sync.me().type == "admin"
+    assert ik.notebook.client(transport=sb.transport()).sync.me().type == "admin"
+    assert w.client().sync.me().type == "admin"
     assert_no_secret(w, sb.token)
 
 
@@ -126,7 +126,7 @@ async def test_a_click_inside_the_loop_is_scheduled_not_awaited(sb, store):
     assert not w.connect_button.disabled
     assert store.names() == ["work"]
     async with ik.notebook.client(transport=sb.transport()) as client:
-        assert (await client.me())["type"] == "admin"
+        assert (await client.me()).type == "admin"
     assert_no_secret(w, sb.token)
 
 
@@ -195,7 +195,7 @@ def test_served_sandbox_reaches_later_clients_by_base_url(sb, store):
         w.connect_button.click()
         assert "Connected to" in w.status.value
         with ik.notebook.client().sync as client:
-            assert client.me()["type"] == "admin"
+            assert client.me().type == "admin"
             assert len(client.contacts.frame()) == 20
     finally:
         stop()
@@ -237,7 +237,7 @@ async def test_oauth_flow_connects_and_keeps_no_secret(sb, store):
     assert saved.token.startswith("sbx_oauth_") and saved.token in sb.tokens
     assert w.authorize_link.value == ""
     async with ik.AsyncClient(transport=sb.transport()) as client:
-        assert (await client.me())["type"] == "admin"
+        assert (await client.me()).type == "admin"
     assert_no_secret(w, OAUTH_SECRET, code, saved.token)
 
 
