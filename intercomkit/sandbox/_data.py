@@ -546,7 +546,7 @@ def generate_company(ws: Workspace, j: int, m: int) -> dict:
         "industry": rng.choice(INDUSTRIES),
         "monthly_spend": rng.choice((0, 0, 49, 99, 299, 999, 4999)),
         "session_count": rng.randint(0, 20_000),
-        "user_count": rng.randint(0, 400),
+        "user_count": 0,  # the contacts attached to it, counted by the store (Store.user_count)
         "plan": (
             {"type": "plan", "id": str(300 + PLANS.index(plan_name)), "name": plan_name} if plan_name else {}
         ),

@@ -57,6 +57,8 @@ class Store:
         self.company_deleted: set[int] = set()
         self.company_count = companies
         self.company_id_index: dict[str, int] = {}
+        # company index -> live contacts attached (user_count); counted on first use, then kept up to date
+        self._user_counts: list[int] | None = None
         self.version = 0
         self._json: dict[int, str] | None = None
         self._json_version = 0
@@ -328,6 +330,7 @@ class Store:
             del self.external_index[rec["external_id"]]
         for j in rec["_companies"]:
             self.company_extra.get(j, set()).discard(idx)
+            self._count_user(j, -1)
         self.version += 1
         return self.contact_ref(rec, deleted=True)
 
@@ -341,8 +344,7 @@ class Store:
         if company_idx not in rec["_companies"]:
             rec["_companies"].append(company_idx)
             self.company_extra.setdefault(company_idx, set()).add(idx)
-            comp = self._mutable_company(company_idx)
-            comp["user_count"] += 1
+            self._count_user(company_idx, +1)
             self._touch_contact(idx, rec)
         return self.company_record(company_idx)
 
@@ -352,8 +354,7 @@ class Store:
             raise not_found_company()
         rec["_companies"].remove(company_idx)
         self.company_extra.get(company_idx, set()).discard(idx)
-        comp = self._mutable_company(company_idx)
-        comp["user_count"] = max(comp["user_count"] - 1, 0)
+        self._count_user(company_idx, -1)
         self._touch_contact(idx, rec)
         return self.company_record(company_idx)
 
@@ -371,7 +372,37 @@ class Store:
         rec = self.company_records.get(j)
         if rec is None:
             rec = data.generate_company(self.ws, j, self.m0)
+        # "user_count: The number of users in the company": exactly the contacts GET /companies/{id}/contacts lists.
+        rec["user_count"] = self.user_count(j)
         return rec
+
+    def user_count(self, j: int) -> int:
+        counts = self._counts()
+        return counts[j] if j < len(counts) else 0
+
+    def _counts(self) -> list[int]:
+        """Live contacts per company (as ``company_contacts`` finds them), counted once over every contact."""
+        counts = self._user_counts
+        if counts is None:
+            counts = [0] * self.company_count
+            records, kind, seed, m = self.records, self.kind, self.ws.seed, self.m0
+            for i in range(self.n0):
+                if i not in records and kind[i] != KIND_DELETED:
+                    j = data.attached_company(i, seed, m)
+                    if j is not None:
+                        counts[j] += 1
+            for i, rec in records.items():
+                if kind[i] != KIND_DELETED:
+                    for j in rec["_companies"]:
+                        counts[j] += 1
+            self._user_counts = counts
+        if len(counts) < self.company_count:
+            counts.extend([0] * (self.company_count - len(counts)))
+        return counts
+
+    def _count_user(self, j: int, change: int) -> None:
+        if self._user_counts is not None:
+            self._counts()[j] += change
 
     def company_ref_id(self, j: int) -> str:
         """A company's id without generating the whole record (contacts embed only the id)."""
@@ -442,6 +473,7 @@ class Store:
             rec["remote_created_at"] = body["remote_created_at"]
         if body.get("update_last_request_at"):
             rec["last_request_at"] = now
+        rec = self.company_record(j)
         self.version += 1
         self.events.append(("company.created" if created else "company.updated", copy.deepcopy(rec)))
         return rec
@@ -450,6 +482,7 @@ class Store:
         self._validate_company(body, creating=False)
         rec = self._mutable_company(j)
         self._apply_company(rec, body, self.now())
+        rec = self.company_record(j)
         self.version += 1
         self.events.append(("company.updated", copy.deepcopy(rec)))
         return rec
