@@ -30,6 +30,8 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
+from .errors import WrongFileKind
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -46,6 +48,7 @@ __all__ = [
     "contacts_frame",
     "contacts_rows",
     "contacts_table",
+    "read_companies_csv",
     "read_contacts_csv",
     "records_frame",
     "typed_records_frame",
@@ -486,19 +489,61 @@ def contacts_rows(items: Iterable[Any], columns: Sequence[str] | None = None) ->
 
 
 def read_contacts_csv(path: str | os.PathLike[str], *, dtype_backend: str | None = None) -> pd.DataFrame:
-    """Read a contacts CSV export back with ``CONTACT_COLUMNS`` dtypes; ``custom.*`` dtypes are re-inferred."""
+    """Read a contacts CSV export back with ``CONTACT_COLUMNS`` dtypes; ``custom.*`` dtypes are re-inferred.
+
+    A file with columns no contact has (a companies export) raises ``WrongFileKind`` before any row is read."""
+    return _read_csv(path, "contacts", dtype_backend)
+
+
+def read_companies_csv(path: str | os.PathLike[str], *, dtype_backend: str | None = None) -> pd.DataFrame:
+    """Read a companies CSV export back with ``COMPANY_COLUMNS`` dtypes; ``custom.*`` dtypes are re-inferred.
+
+    A file with columns no company has (a contacts export) raises ``WrongFileKind`` before any row is read."""
+    return _read_csv(path, "companies", dtype_backend)
+
+
+_CSV_SPECS = {"contacts": _CONTACT_SPEC, "companies": _COMPANY_SPEC}
+
+
+def _read_csv(path: str | os.PathLike[str], kind: str, dtype_backend: str | None) -> pd.DataFrame:
     import pandas as pd
 
+    spec = _CSV_SPECS[kind]
+    header = pd.read_csv(path, dtype=str, nrows=0, encoding="utf-8").columns
+    _check_csv_kind(path, kind, list(header))
     raw = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8")
-    kinds = dict(_CONTACT_SPEC)
+    kinds = dict(spec)
     columns: dict[str, tuple[str, list[Any]]] = {}
     for name in raw.columns:
         texts = [None if isinstance(v, float) else v for v in raw[name].tolist()]
-        kind = kinds.get(name) or _csv_kind(texts)
-        columns[name] = (kind, [None if t is None else _from_csv(kind, t) for t in texts])
+        col_kind = kinds.get(name) or _csv_kind(texts)
+        columns[name] = (col_kind, [None if t is None else _from_csv(col_kind, t) for t in texts])
     if not columns:
-        return _to_frame(_build([], _CONTACT_SPEC), dtype_backend)
+        return _to_frame(_build([], spec), dtype_backend)
     return _to_frame(columns, dtype_backend)
+
+
+def _check_csv_kind(path: str | os.PathLike[str], kind: str, header: list[str]) -> None:
+    """Every column must be one of ``kind``'s or ``custom.<name>``: a companies file read as contacts (or the
+    reverse) would otherwise come back with wrong types and the other kind's columns silently kept."""
+    own = dict(_CSV_SPECS[kind])
+    foreign = [c for c in header if c not in own and not (c.startswith("custom.") and len(c) > 7)]
+    if not foreign:
+        return
+    other = "companies" if kind == "contacts" else "contacts"
+    theirs = dict(_CSV_SPECS[other])
+    shown = ", ".join(foreign[:5]) + (", …" if len(foreign) > 5 else "")
+    if all(c in theirs for c in foreign):
+        raise WrongFileKind(
+            f"{os.fspath(path)} looks like a {other} export (columns {shown}), not {kind}: "
+            f"read it with ik.read_{other}_csv",
+            kind=other,
+        )
+    raise WrongFileKind(
+        f"{os.fspath(path)} is not an intercomkit {kind} export: columns {shown} are not {kind} columns "
+        f"(see ik.{'CONTACT' if kind == 'contacts' else 'COMPANY'}_COLUMNS; custom attributes are custom.<name>)",
+        kind=None,
+    )
 
 
 def _csv_kind(texts: list[str | None]) -> str:

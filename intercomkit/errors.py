@@ -2,7 +2,9 @@
 
     IntercomError                      base: status, request_id, code, message, errors
     ├── ConfigurationError (ValueError)    bad token, region, base URL, option
-    │   └── UnsafeURL                       a path or link that would leave the configured host
+    │   ├── UnsafeURL                       a path or link that would leave the configured host
+    │   ├── UnknownField                    a fields= column no contact/company has (lists known ones, a close match)
+    │   └── WrongFileKind                   read_contacts_csv given a companies file (or the reverse)
     ├── AuthenticationRequired              no token anywhere; the message says how to connect
     ├── CredentialsError                    the local token store is unreadable or too open
     ├── APIError                            Intercom answered with an error status
@@ -67,8 +69,10 @@ __all__ = [
     "TemplateError",
     "TransportError",
     "Unauthorized",
+    "UnknownField",
     "UnprocessableEntity",
     "UnsafeURL",
+    "WrongFileKind",
     "error_for_status",
 ]
 
@@ -119,6 +123,34 @@ class ConfigurationError(IntercomError, ValueError):
 
 class UnsafeURL(ConfigurationError):
     """A path or pagination link would send the token to another host."""
+
+
+class UnknownField(ConfigurationError):
+    """A requested column that no record has: ``field``, the ``known`` names, and a close match (``suggestion``).
+
+    Raised before anything is written, instead of an all-empty column."""
+
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        field: str | None = None,
+        known: list[str] | None = None,
+        suggestion: str | None = None,
+        **kw: Any,
+    ) -> None:
+        super().__init__(message, **kw)
+        self.field = field
+        self.known = list(known or [])
+        self.suggestion = suggestion
+
+
+class WrongFileKind(ConfigurationError):
+    """A file read as one kind of export (contacts) holds another (companies); ``kind`` is what it looks like."""
+
+    def __init__(self, message: str = "", *, kind: str | None = None, **kw: Any) -> None:
+        super().__init__(message, **kw)
+        self.kind = kind
 
 
 class AuthenticationRequired(IntercomError):

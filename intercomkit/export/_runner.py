@@ -34,6 +34,7 @@ from ..errors import (
     TransportError,
 )
 from . import _plan
+from ._fields import check_custom_fields, unknown_field
 from ._limiter import RequestLimiter
 from ._manifest import Manifest, StateFile
 from ._merge import merge_parts
@@ -144,9 +145,7 @@ def _selected(kind: str, fields: list[str] | None) -> tuple[list[str], list[str]
         )
     unknown = [f for f in fields if f not in base and not (f.startswith("custom.") and len(f) > 7)]
     if unknown:
-        raise ConfigurationError(
-            f"unknown {kind} column(s) {unknown}; columns are {', '.join(base)} and custom.<attribute>"
-        )
+        raise unknown_field(kind, unknown[0], base, "columns (and custom.<attribute>)")
     part = [c for c in base if c in fields or c in ("id", "updated_at")]
     return part, list(dict.fromkeys(fields))
 
@@ -258,6 +257,7 @@ class _Run:
         )
         server_query, post_filter, updated_since = self._user_query()
         self.post_filter = post_filter
+        await check_custom_fields(self.client, "contacts", self.out_columns)
         manifest = Manifest.open(
             self.o.path, self._signature(updated_since, server_query), resume=self.o.resume
         )
@@ -673,6 +673,7 @@ class _Run:
         started = time.perf_counter()
         stats = self.client.stats
         requests0, retries0, limited0 = stats.requests, stats.retries, stats.rate_limited
+        await check_custom_fields(self.client, "companies", self.out_columns)
         manifest = Manifest.open(self.o.path, self._signature(None, None), resume=self.o.resume)
         self.manifest = manifest
         self.frozen_at = int(self.clock())

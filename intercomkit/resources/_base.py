@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from .._models import Model
 from ..errors import InvalidResponse, NotFound
 
 if TYPE_CHECKING:
@@ -41,6 +42,12 @@ class Resource:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} of {self._client!r}>"
+
+    async def _attributes(self, model: str, include_archived: bool) -> list[Model]:
+        """``GET /data_attributes?model=``: the workspace's standard and custom attributes of ``model``."""
+        params = {"model": model, **({"include_archived": "true"} if include_archived else {})}
+        body = await self._client.request("GET", "/data_attributes", params=params)
+        return [Model(attr) for attr in listed(body, "data")]
 
     async def _on(self, what: str, ident: object, method: str, path: str, **kw: Any) -> dict[str, Any]:
         """``client.request`` for one object: a 404 becomes a ``NotFound`` that names the object and its id."""

@@ -84,6 +84,11 @@ class Companies(Resource):
         found = listed(body, "data") if body.get("type") == "list" else [body]
         return Company(found[0]) if found else None
 
+    async def attributes(self, *, include_archived: bool = False) -> list[Model]:
+        """The workspace's company attributes (``GET /data_attributes?model=company``); custom ones have
+        ``custom=True`` and are the ``custom.<name>`` columns of frames and exports."""
+        return await self._attributes("company", include_archived)
+
     def contacts_of(self, company_id: str, per_page: int = 150) -> Paginator[Contact]:
         """The contacts attached to a company (Intercom's ``company.id``); also ``client.contacts.of_company``."""
         path = f"/companies/{segment(company_id, 'id')}/contacts"

@@ -82,6 +82,11 @@ class Contacts(Resource):
         body = await self._on("contact", contact_id, "GET", path)
         return [Model(tag) for tag in listed(body, "data")]
 
+    async def attributes(self, *, include_archived: bool = False) -> list[Model]:
+        """The workspace's contact attributes (``GET /data_attributes?model=contact``); custom ones have
+        ``custom=True`` and are the ``custom.<name>`` columns of frames and exports."""
+        return await self._attributes("contact", include_archived)
+
     def notes(self, contact_id: str, per_page: int = 150) -> Paginator[Model]:
         path = f"/contacts/{segment(contact_id, 'contact_id')}/notes"
         return Paginator(

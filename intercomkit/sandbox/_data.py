@@ -322,6 +322,15 @@ _UTM_NONE = dict.fromkeys(
         "enabled_push_messaging",
     )
 )
+# The custom attributes generated records carry, with Intercom's data_type for each (GET /data_attributes).
+CONTACT_CUSTOM_ATTRIBUTES = {
+    "plan_tier": "string",
+    "seats": "integer",
+    "mrr": "float",
+    "beta_tester": "boolean",
+    "signup_source": "string",
+}
+COMPANY_CUSTOM_ATTRIBUTES = {"region": "string", "account_manager": "string", "tier": "string"}
 _NOTE_COUNTS = (0, 0, 0, 1, 1, 2, 3)
 _TAG_STRIDES = (1, 5, 7, 11, 13, 17, 19, 23)  # coprime to the 24 catalogue tags: k distinct tags from a start
 _PLAN_TIERS = ("free", "basic", "pro", "enterprise")

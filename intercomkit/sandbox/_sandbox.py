@@ -15,7 +15,7 @@ from typing import Any
 
 import anyio
 
-from . import _routes_admins, _routes_companies, _routes_contacts
+from . import _routes_admins, _routes_companies, _routes_contacts, _routes_data_attributes
 from ._app import Router, SandboxApp, call_handler
 from ._data import Workspace
 from ._errors import SandboxAPIError, error_body, proxy_html
@@ -91,7 +91,7 @@ class Sandbox:
         self._faults = FaultInjector(faults)
         self._scroll: _routes_companies.Scroll | None = None
         self._router = Router()
-        for module in (_routes_admins, _routes_contacts, _routes_companies):
+        for module in (_routes_admins, _routes_contacts, _routes_companies, _routes_data_attributes):
             module.register(self._router)
         self.app = SandboxApp(self)
         self.request_log: deque[tuple[str, str, int]] = deque(maxlen=REQUEST_LOG_SIZE)

@@ -57,6 +57,11 @@ class Store:
         self.company_deleted: set[int] = set()
         self.company_count = companies
         self.company_id_index: dict[str, int] = {}
+        # custom attributes first written through the API (name -> data_type), listed by GET /data_attributes
+        self.custom_attributes: dict[str, dict[str, str]] = {
+            "contact": dict(data.CONTACT_CUSTOM_ATTRIBUTES),
+            "company": dict(data.COMPANY_CUSTOM_ATTRIBUTES),
+        }
         # company index -> live contacts attached (user_count); counted on first use, then kept up to date
         self._user_counts: list[int] | None = None
         self.version = 0
@@ -316,6 +321,7 @@ class Store:
                 rec["custom_attributes"].pop(k, None)
             else:
                 rec["custom_attributes"][k] = v
+                self._new_attribute("contact", k, v)
         rec["updated_at"] = now
         self.updated[idx] = now
 
@@ -523,7 +529,14 @@ class Store:
                 rec["custom_attributes"].pop(k, None)
             else:
                 rec["custom_attributes"][k] = v
+                self._new_attribute("company", k, v)
         rec["updated_at"] = max(now, rec["created_at"])
+
+    def _new_attribute(self, model: str, name: str, value: Any) -> None:
+        # Intercom creates a data attribute before a value can be set; the sandbox takes the first value as that.
+        if name not in self.custom_attributes[model]:
+            kind = "boolean" if isinstance(value, bool) else "integer" if isinstance(value, int) else None
+            self.custom_attributes[model][name] = kind or ("float" if isinstance(value, float) else "string")
 
     def company_contacts(self, j: int) -> list[int]:
         """Indices of live contacts attached to company ``j``, ascending."""

@@ -284,3 +284,29 @@ async def test_broken_hook_does_not_break_the_request(sb, http):
     sb.on_change.append(boom)
     r = await http.post("/contacts", json={"email": "hooked@example.com"})
     assert r.status_code == 200 and len(sb.hook_errors) == 1
+
+
+async def test_data_attributes(sb, http, check):
+    path = "/data_attributes"
+    contact = check("get", path, await http.get(path, params={"model": "contact"}))
+    assert {a["model"] for a in contact["data"]} == {"contact"}
+    custom = {a["name"]: a for a in contact["data"] if a["custom"]}
+    assert (
+        custom["seats"]["data_type"] == "integer"
+        and custom["seats"]["full_name"] == "custom_attributes.seats"
+    )
+    company = check("get", path, await http.get(path, params={"model": "company"}))
+    assert {a["name"] for a in company["data"] if a["custom"]} == {"region", "account_manager", "tier"}
+    both = check("get", path, await http.get(path))
+    assert len(both["data"]) == len(contact["data"]) + len(company["data"])
+    r = await http.put(f"/contacts/{sb.contact_ids()[0]}", json={"custom_attributes": {"nps score": 9.5}})
+    assert r.status_code == 200
+    again = check("get", path, await http.get(path, params={"model": "contact"}))
+    added = [a for a in again["data"] if a["name"] == "nps score"]
+    assert added and added[0]["data_type"] == "float" and added[0]["custom"]
+    r = await http.get(path, params={"model": "conversation"})  # "returns a 422 error"
+    assert r.status_code == 422
+    check("get", path, r)
+    r = await http.get(path, params={"model": "ticket"})
+    assert r.status_code == 400
+    check("get", path, r)
