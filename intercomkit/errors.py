@@ -18,7 +18,8 @@
     │   └── ServerError           5xx
     ├── InvalidResponse                    a body that is not the JSON it should be (status + excerpt)
     ├── TransportError                     connect/read failures, timeouts
-    │   └── OutcomeUnknown                  a non-repeatable request may or may not have taken effect
+    │   ├── OutcomeUnknown                  a non-repeatable request may or may not have taken effect
+    │   └── BaseURLUnreachable              ik.notebook.client(): the saved base URL does not answer
     ├── InvalidQuery (ValueError)          a search query Intercom would refuse
     ├── PaginationError                    a cursor that repeats, a walk that runs away
     │   ├── PageLimitReached                /companies/list stops at 10 000: use scroll
@@ -44,6 +45,7 @@ __all__ = [
     "APIError",
     "AuthenticationRequired",
     "BadRequest",
+    "BaseURLUnreachable",
     "ConfigurationError",
     "Conflict",
     "CredentialsError",
@@ -215,6 +217,18 @@ class InvalidResponse(IntercomError):
 
 class TransportError(IntercomError):
     """The request did not get a complete answer: connection refused or dropped, timeout."""
+
+
+class BaseURLUnreachable(TransportError):
+    """A connection's saved base URL (a sandbox served on a port, a proxy) does not answer; names ``profile``
+    and ``base_url``."""
+
+    def __init__(
+        self, message: str = "", *, profile: str | None = None, base_url: str | None = None, **kw: Any
+    ):
+        super().__init__(message, **kw)
+        self.profile = profile
+        self.base_url = base_url
 
 
 class OutcomeUnknown(TransportError):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import html
+import socket
 from typing import Any
 
 import httpx
@@ -24,6 +25,7 @@ from .._credentials import (
     Connection,
     CredentialStore,
     Session,
+    resolve_token,
 )
 from .._credentials import (
     connect as _connect,
@@ -31,6 +33,7 @@ from .._credentials import (
 from .._protocol.regions import REGIONS, resolve_base_url
 from ..errors import (
     AuthenticationRequired,
+    BaseURLUnreachable,
     ConfigurationError,
     CredentialsError,
     Forbidden,
@@ -64,6 +67,7 @@ def connect(
     *,
     base_url: str | None = None,
     region: str = "us",
+    save: bool = True,
     transport: httpx.AsyncBaseTransport | None = None,
     store: CredentialStore | None = None,
     session: Session | None = None,
@@ -71,21 +75,59 @@ def connect(
     """The Connect widget, returned at once (display it as a cell's last expression).
 
     ``base_url`` points it at another host (a served sandbox: ``ik.sandbox.serve_in_thread(sb)``);
+    ``save`` is the initial state of its *Save* box (``False`` for a sandbox: nothing worth keeping);
     ``transport`` is for tests (``sb.transport()``); ``store`` is where the profile is saved.
     """
     return ConnectWidget(
-        profile, base_url=base_url, region=region, transport=transport, store=store, session=session
+        profile,
+        base_url=base_url,
+        region=region,
+        save=save,
+        transport=transport,
+        store=store,
+        session=session,
     )
 
 
 def client(**kwargs: Any) -> Any:
-    """``AsyncClient(**kwargs)`` on the session's connection; ``AuthenticationRequired`` before connecting."""
+    """``AsyncClient(**kwargs)`` on the session's connection; ``AuthenticationRequired`` before connecting.
+
+    When the connection comes with a saved base URL (a served sandbox, a proxy) and nothing in ``kwargs``
+    overrides it, that host is tried first: a dead one raises ``BaseURLUnreachable`` naming the profile and URL,
+    rather than a connection error at the first request."""
     from .._client import AsyncClient
 
     try:
-        return AsyncClient(**kwargs)
+        made = AsyncClient(**kwargs)
     except AuthenticationRequired as exc:
         raise AuthenticationRequired(f"{NOT_CONNECTED}\n\n{exc.message}") from None
+    if all(kwargs.get(k) is None for k in ("token", "base_url", "region", "transport")):
+        _check_saved_host(made.base_url, kwargs.get("profile"))
+    return made
+
+
+def _check_saved_host(base_url: str, profile: str | None) -> None:
+    resolved = resolve_token(profile=profile)
+    if resolved.base_url is None:
+        return  # a region's Intercom host: nothing saved that could have gone away
+    url = httpx.URL(base_url)
+    port = url.port or (443 if url.scheme == "https" else 80)
+    try:
+        with socket.create_connection((url.host, port), timeout=3):
+            pass
+    except OSError as exc:
+        name = resolved.profile
+        where = f"profile {name!r}" if resolved.source.startswith("profile:") else "this session's connection"
+        if resolved.source.startswith("profile:"):
+            fix = f"ik.notebook.connect(profile={name!r}) again, or forget it with ik.disconnect({name!r})"
+        else:
+            fix = "ik.notebook.connect() again"
+        raise BaseURLUnreachable(
+            f"{where} points at {base_url}, which does not answer ({exc.strerror or exc}). A sandbox served on "
+            f"a port stops with the kernel that served it: start it again, or connect with {fix}.",
+            profile=name,
+            base_url=base_url,
+        ) from None
 
 
 class ConnectWidget:
@@ -103,6 +145,7 @@ class ConnectWidget:
         *,
         base_url: str | None = None,
         region: str = "us",
+        save: bool = True,
         transport: httpx.AsyncBaseTransport | None = None,
         store: CredentialStore | None = None,
         session: Session | None = None,
@@ -126,7 +169,7 @@ class ConnectWidget:
             description="Base URL",
             placeholder="Advanced: leave empty to use the region",
         )
-        self.save = W.Checkbox(value=True, description="Save the token in this profile", indent=False)
+        self.save = W.Checkbox(value=bool(save), description="Save the token in this profile", indent=False)
 
         self.token = W.Password(description="Token", placeholder="paste an access token")
         self.connect_button = W.Button(description="Connect", button_style="primary")

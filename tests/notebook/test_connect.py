@@ -308,3 +308,49 @@ def test_oauth_empty_fields_are_messages(sb, store):
     assert "Paste the code or the address" in w.status.value
     assert w.client_secret.value == ""
     assert not store.path.exists() and SESSION.default is None
+
+
+def _closed_port_url():
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+def test_client_with_a_dead_saved_base_url_names_the_profile_and_url(sb, store):
+    # The README's old recipe: a served sandbox connected and saved; the kernel restarts and the port is gone.
+    url, stop = ik.sandbox.serve_in_thread(sb)
+    try:
+        ik.connect_sync(sb.token, profile="default", base_url=url)
+        with ik.notebook.client().sync as client:
+            assert client.me().type == "admin"
+    finally:
+        stop()
+    SESSION.reset()  # a new kernel: only the saved profile is left
+    with pytest.raises(ik.errors.BaseURLUnreachable) as dead:
+        ik.notebook.client()
+    assert dead.value.profile == "default" and dead.value.base_url == url
+    assert "profile 'default'" in str(dead.value) and url in str(dead.value)
+    assert "ik.disconnect('default')" in str(dead.value) and sb.token not in str(dead.value)
+    assert isinstance(dead.value, ik.errors.TransportError)
+
+    dead_url = _closed_port_url()
+    ik.connect_sync(sb.token, profile="sandbox", base_url=dead_url, validate=False, save=False)
+    with pytest.raises(ik.errors.BaseURLUnreachable, match="this session's connection") as dead:
+        ik.notebook.client()
+    assert dead.value.base_url == dead_url
+    # Overriding the host skips the check (the caller chose it), and a region's host is never probed.
+    assert ik.notebook.client(transport=sb.transport()) is not None
+    ik.connect_sync(sb.token, profile="us", validate=False, save=False)
+    assert ik.notebook.client().base_url == "https://api.intercom.io"
+
+
+def test_the_widget_can_start_with_save_unticked(sb, store):
+    w = widget_for(sb, profile="sandbox", save=False)
+    assert w.save.value is False
+    w.token.value = sb.token
+    w.connect_button.click()
+    assert "Not saved" in w.status.value
+    assert store.get("sandbox") is None and store.get("default") is None
