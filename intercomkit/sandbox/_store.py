@@ -63,7 +63,7 @@ class Store:
             "company": dict(data.COMPANY_CUSTOM_ATTRIBUTES),
         }
         # company index -> live contacts attached (user_count); counted on first use, then kept up to date
-        self._user_counts: list[int] | None = None
+        self._user_counts: dict[int, int] = {}
         self.version = 0
         self._json: dict[int, str] | None = None
         self._json_version = 0
@@ -383,32 +383,15 @@ class Store:
         return rec
 
     def user_count(self, j: int) -> int:
-        counts = self._counts()
-        return counts[j] if j < len(counts) else 0
-
-    def _counts(self) -> list[int]:
-        """Live contacts per company (as ``company_contacts`` finds them), counted once over every contact."""
-        counts = self._user_counts
-        if counts is None:
-            counts = [0] * self.company_count
-            records, kind, seed, m = self.records, self.kind, self.ws.seed, self.m0
-            for i in range(self.n0):
-                if i not in records and kind[i] != KIND_DELETED:
-                    j = data.attached_company(i, seed, m)
-                    if j is not None:
-                        counts[j] += 1
-            for i, rec in records.items():
-                if kind[i] != KIND_DELETED:
-                    for j in rec["_companies"]:
-                        counts[j] += 1
-            self._user_counts = counts
-        if len(counts) < self.company_count:
-            counts.extend([0] * (self.company_count - len(counts)))
-        return counts
+        """Live contacts attached to company ``j``: counted with ``company_contacts`` once, then kept current."""
+        count = self._user_counts.get(j)
+        if count is None:
+            count = self._user_counts[j] = len(self.company_contacts(j))
+        return count
 
     def _count_user(self, j: int, change: int) -> None:
-        if self._user_counts is not None:
-            self._counts()[j] += change
+        if j in self._user_counts:
+            self._user_counts[j] += change
 
     def company_ref_id(self, j: int) -> str:
         """A company's id without generating the whole record (contacts embed only the id)."""
