@@ -171,6 +171,13 @@ def _field_type(name: str, resource: str) -> str:
     fields = _fields_for(resource)
     if name in fields:
         return fields[name]
+    if resource == "contacts" and name.startswith("compan"):
+        # Intercom's "Accepted Fields" for a contacts search list no company field: say where that lives.
+        raise InvalidQuery(
+            f"contacts cannot be searched by {name!r}: Intercom's contact search has no company field. Use "
+            "client.contacts.of_company(company.id), finding the company with "
+            "client.companies.find(company_id=...) or find(name=...)"
+        )
     hint = difflib.get_close_matches(name, list(fields), n=1)
     did_you_mean = f" (did you mean {hint[0]!r}?)" if hint else ""
     raise InvalidQuery(

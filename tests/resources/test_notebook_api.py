@@ -95,3 +95,9 @@ async def test_find_a_company_by_your_company_id_or_by_name(sb, client):
         await client.companies.find(company_id="a", name="b")
     with pytest.raises(TypeError):
         await client.companies.find(name="  ")
+
+
+@pytest.mark.parametrize("name", ["company_id", "companies.id", "company.name"])
+def test_searching_contacts_by_company_points_to_of_company(name):
+    with pytest.raises(ik.errors.InvalidQuery, match=r"contacts\.of_company"):
+        ik.build_query(ik.field(name) == "acme")
