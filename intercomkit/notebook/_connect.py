@@ -98,18 +98,18 @@ def client(**kwargs: Any) -> Any:
     from .._client import AsyncClient
 
     try:
-        made = AsyncClient(**kwargs)
+        if all(kwargs.get(k) is None for k in ("token", "base_url", "region", "transport")):
+            _check_saved_host(kwargs.get("profile"))
+        return AsyncClient(**kwargs)
     except AuthenticationRequired as exc:
         raise AuthenticationRequired(f"{NOT_CONNECTED}\n\n{exc.message}") from None
-    if all(kwargs.get(k) is None for k in ("token", "base_url", "region", "transport")):
-        _check_saved_host(made.base_url, kwargs.get("profile"))
-    return made
 
 
-def _check_saved_host(base_url: str, profile: str | None) -> None:
+def _check_saved_host(profile: str | None) -> None:
     resolved = resolve_token(profile=profile)
     if resolved.base_url is None:
         return  # a region's Intercom host: nothing saved that could have gone away
+    base_url = str(resolve_base_url(resolved.region, resolved.base_url))
     url = httpx.URL(base_url)
     port = url.port or (443 if url.scheme == "https" else 80)
     try:
