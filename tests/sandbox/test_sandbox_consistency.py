@@ -11,7 +11,9 @@ from intercomkit.sandbox import Sandbox
 
 pytestmark = pytest.mark.anyio
 
-EMBEDDED = 10  # "tags/companies … a list of up to 10 … has_more" on the contact object
+# "companies attached to a contact . Up to 10 will be displayed here. Use the url to get more." and has_more:
+# "Whether there's more Addressable Objects to be viewed. If true, use the url to view all" (tags alike).
+EMBEDDED = 10
 
 
 async def _company_members(http: httpx.AsyncClient, check, company_id: str) -> tuple[list[str], int]:
