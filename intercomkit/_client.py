@@ -13,6 +13,7 @@ import random
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from datetime import tzinfo
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -22,12 +23,13 @@ import httpx
 from ._credentials import resolve_token
 from ._models import Admin
 from ._pool import ShardedTransport
+from ._protocol.days import UnknownZone, zone_from_name
 from ._protocol.headers import DEFAULT_API_VERSION, check_token, default_headers
 from ._protocol.ratelimit import RateLimit
 from ._protocol.regions import BaseURL, resolve_base_url
 from ._protocol.responses import decipher
 from ._protocol.retry import RetryPolicy, is_repeatable
-from .errors import InvalidResponse, OutcomeUnknown, TransportError
+from .errors import ConfigurationError, Forbidden, InvalidResponse, NotFound, OutcomeUnknown, TransportError
 
 if TYPE_CHECKING:
     from ._sync import SyncClient
@@ -59,7 +61,8 @@ class AsyncClient:
     ``token`` defaults to the session's connection (``ik.connect``), then ``INTERCOM_ACCESS_TOKEN`` (read now, not at
     import), then the saved ``profile``. ``region`` is ``"us"``, ``"eu"`` or ``"au"``; ``base_url`` overrides it
     (a served sandbox, a proxy). ``transport`` is any ``httpx.AsyncBaseTransport`` (tests, the in-process sandbox).
-    ``clock``, ``sleep`` and ``rng`` are injectable so tests never really wait.
+    ``clock``, ``sleep`` and ``rng`` are injectable so tests never really wait. ``workspace_timezone`` (an IANA
+    name or a ``tzinfo``) sets the workspace timezone instead of asking ``GET /me`` for it (offline planning, tests).
     """
 
     def __init__(
@@ -79,6 +82,7 @@ class AsyncClient:
         sleep: Callable[[float], Awaitable[Any]] = anyio.sleep,
         rng: random.Random | None = None,
         env: Mapping[str, str] | None = None,
+        workspace_timezone: str | tzinfo | None = None,
     ) -> None:
         resolved_region, resolved_base = region, base_url
         if token is None:
@@ -99,6 +103,7 @@ class AsyncClient:
         self._rng = rng or random.Random()
         self.rate_limit: RateLimit | None = None
         self.stats = ClientStats()
+        self._zone: tzinfo | None = _zone_override(workspace_timezone)
         timeout = (
             timeout
             if isinstance(timeout, httpx.Timeout)
@@ -295,6 +300,30 @@ class AsyncClient:
         """The admin behind the token and its workspace (``.app``): ``GET /me``. The raw dict is at ``.raw``."""
         return Admin(await self.request("GET", "/me"))
 
+    async def workspace_timezone(self) -> tzinfo:
+        """The timezone where this workspace's days start: Intercom matches date filters "by calendar day" and "The
+        day boundary uses your workspace's timezone" (2.16, "Searching for Timestamp Fields").
+
+        Read once from ``GET /me`` (``app.timezone``) and cached for this client (one client, one workspace), unless
+        given as ``AsyncClient(workspace_timezone=...)``. ``datetime.UTC`` for UTC; a missing or unknown name (or a
+        token that may not read ``/me``) gives an ``UnknownZone``, with which searches and exports plan every day
+        bound with a margin and filter exactly on the client: slower, never short.
+        """
+        if self._zone is None:
+            try:
+                app = (await self.me()).get("app")
+            except (Forbidden, NotFound) as exc:
+                logger.warning(
+                    "cannot read the workspace timezone from GET /me (%s): planning day bounds safely", exc
+                )
+                app = None
+            name = app.get("timezone") if isinstance(app, Mapping) else None
+            zone = zone_from_name(name)
+            if isinstance(zone, UnknownZone):
+                logger.warning("unknown workspace timezone %r: planning day bounds with a margin", name)
+            self._zone = zone
+        return self._zone
+
     @cached_property
     def contacts(self) -> Contacts:
         from .resources.contacts import Contacts
@@ -340,6 +369,17 @@ class _Retryable(Exception):
     def __init__(self, error: Any) -> None:
         super().__init__(str(error))
         self.error = error
+
+
+def _zone_override(value: str | tzinfo | None) -> tzinfo | None:
+    if value is None or isinstance(value, tzinfo):
+        return value
+    zone = zone_from_name(value) if isinstance(value, str) else None
+    if zone is None or isinstance(zone, UnknownZone):
+        raise ConfigurationError(
+            f"workspace_timezone must be an IANA name such as 'America/Los_Angeles' or a tzinfo, got {value!r}"
+        )
+    return zone
 
 
 def _clean_params(params: Mapping[str, Any] | None) -> dict[str, Any] | None:

@@ -11,7 +11,7 @@ listing has no count (the companies scroll).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Generator
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -52,7 +52,9 @@ class Paginator(Generic[T]):
     ``model`` wraps each raw item for ``async for`` and ``to_list`` (the raw dict stays at ``.raw``);
     ``frame_builder`` names the ``intercomkit._frames`` function that turns raw items into a DataFrame;
     ``post_filter`` drops items the server returned only because Intercom's filters are coarser than the query;
-    ``translate_error`` may turn an API error of a page request into a clearer one (or return ``None`` to keep it).
+    ``translate_error`` may turn an API error of a page request into a clearer one (or return ``None`` to keep it);
+    ``prepare`` (async) returns the ``(style, post_filter)`` to walk with, asked before every walk (a search planned
+    in the workspace's timezone, which only ``GET /me`` knows).
     """
 
     def __init__(
@@ -66,6 +68,7 @@ class Paginator(Generic[T]):
         before_walk: Callable[[], Any] | None = None,
         after_walk: Callable[[], Any] | None = None,
         translate_error: Callable[[Exception], Exception | None] | None = None,
+        prepare: Callable[[], Awaitable[tuple[Style, Callable[[dict[str, Any]], bool] | None]]] | None = None,
     ) -> None:
         self._client = client
         self.style = style
@@ -75,6 +78,7 @@ class Paginator(Generic[T]):
         self._before_walk = before_walk
         self._after_walk = after_walk
         self._translate_error = translate_error
+        self._prepare = prepare
         self.total_count: int | None = None
 
     def __repr__(self) -> str:
@@ -82,6 +86,8 @@ class Paginator(Generic[T]):
 
     async def pages(self) -> AsyncIterator[Page]:
         """Every page in order; a repeated page, a repeated cursor or a runaway count raises ``PaginationError``."""
+        if self._prepare is not None:
+            self.style, self._post_filter = await self._prepare()
         if self._before_walk is not None:
             await self._before_walk()
         try:

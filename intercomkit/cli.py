@@ -63,6 +63,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--latency-ms", type=float, default=0.0)
     serve.add_argument("--rate-limit", type=int, default=None, metavar="N", help="requests per window")
     serve.add_argument("--window", type=float, default=10.0, help="rate-limit window in seconds")
+    serve.add_argument(
+        "--timezone",
+        type=_timezone,
+        default="Etc/UTC",
+        metavar="TZ",
+        help="the workspace timezone (IANA name, e.g. America/Los_Angeles): search days start at its midnight",
+    )
 
     for extension in _extensions():
         extension(sub, _add_connection_options)
@@ -82,6 +89,18 @@ def _configure_logging(verbosity: int) -> None:
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
 
 
+def _timezone(name: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise argparse.ArgumentTypeError(
+            f"unknown timezone {name!r}: use an IANA name such as America/Los_Angeles"
+        ) from None
+    return name
+
+
 def _serve_sandbox(args: argparse.Namespace) -> int:
     from .sandbox import RateLimitConfig, Sandbox, serve
 
@@ -93,9 +112,10 @@ def _serve_sandbox(args: argparse.Namespace) -> int:
         token=args.token,
         latency=args.latency_ms / 1000.0,
         rate_limit=rate_limit,
+        timezone=args.timezone,
     )
     print(
-        f"intercomkit sandbox: {args.contacts} contacts, {args.companies} companies on "
+        f"intercomkit sandbox: {args.contacts} contacts, {args.companies} companies, timezone {args.timezone}, on "
         f"http://{args.host}:{args.port} (token: the one you passed with --token)",
         file=sys.stderr,
     )

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from intercomkit._protocol import days
 from intercomkit._protocol.query import (
     DAY,
     Filter,
@@ -205,11 +206,74 @@ def test_whole_day_filters_in_a_widened_query_keep_their_meaning():
     assert not plan.post_filter({"created_at": D + DAY, "updated_at": T + 1})
 
 
-def test_whole_days_in_the_workspace_timezone():
+def test_a_date_is_a_utc_day_on_a_workspace_in_another_timezone():
+    # The README: "a datetime.date means the whole calendar day (UTC)", whatever the workspace's timezone. Intercom's
+    # days are the workspace's, so the UTC day becomes two exact instants, widened to local days and post-filtered.
     tz = timezone(timedelta(hours=-5))
-    local_midnight = int(datetime(2024, 3, 5, tzinfo=tz).timestamp())
-    plan = plan_search(field("created_at") > date(2024, 3, 5), tz=tz)
-    assert plan.server_query["value"] == local_midnight and plan.post_filter is None
+    local_midnight = int(datetime(2024, 3, 5, tzinfo=tz).timestamp())  # 05:00 UTC on 5 March
+    after = plan_search(field("created_at") > date(2024, 3, 5), tz=tz)
+    # "> D" is "from 00:00 UTC on 6 March", 19:00 on 5 March locally: the server starts at the local 5 March.
+    assert after.server_query == {"field": "created_at", "operator": ">", "value": local_midnight - DAY}
+    assert after.post_filter({"created_at": D + DAY}) and not after.post_filter({"created_at": D + DAY - 1})
+    on = plan_search(field("created_at") == date(2024, 3, 5), tz=tz)
+    assert on.server_query == {
+        "operator": "AND",
+        "value": [
+            {"field": "created_at", "operator": ">", "value": local_midnight - 2 * DAY},
+            {"field": "created_at", "operator": "<", "value": local_midnight + DAY},
+        ],
+    }
+    assert on.post_filter({"created_at": D}) and on.post_filter({"created_at": D + DAY - 1})
+    assert not on.post_filter({"created_at": D - 1}) and not on.post_filter({"created_at": D + DAY})
+
+
+def test_a_utc_day_joins_its_and_group_or_nests_under_an_or():
+    tz = timezone(timedelta(hours=9))
+    joined = plan_search((field("created_at") == date(2024, 3, 5)) & (field("role") == "user"), tz=tz)
+    assert [leaf.get("field") for leaf in joined.server_query["value"]] == [
+        "created_at",
+        "created_at",
+        "role",
+    ]
+    nested = plan_search((field("created_at") == date(2024, 3, 5)) | (field("role") == "user"), tz=tz)
+    assert nested.server_query["value"][0]["operator"] == "AND"
+    # Already two levels deep: no room for a third, so one bound (still a superset) and the post filter.
+    deep = plan_search(
+        (field("email") == "a") & ((field("created_at") == date(2024, 3, 5)) | (field("role") == "user")),
+        tz=tz,
+    )
+    inner = deep.server_query["value"][1]["value"][0]
+    assert inner["field"] == "created_at" and inner["operator"] == ">" and deep.widened
+    build_query(deep.server_query)  # Intercom would accept it
+
+
+def test_unknown_workspace_timezone_plans_with_a_margin():
+    tz = days.zone_from_name("Mars/Olympus_Mons")
+    assert isinstance(tz, days.UnknownZone)
+    plan = plan_search(field("created_at") > datetime(2024, 3, 5), tz=tz)
+    assert plan.server_query == {"field": "created_at", "operator": ">", "value": D + 1 - 2 * DAY}
+    assert plan.post_filter({"created_at": D + 1}) and not plan.post_filter({"created_at": D})
+    day = plan_search(field("created_at") < date(2024, 3, 5), tz=tz)
+    assert day.server_query["value"] == D + 2 * DAY and day.widened
+
+
+def test_date_custom_attributes_take_date_rules():
+    trial = field("custom_attributes.trial_ends_at")
+    assert build_query(trial > date(2024, 3, 5)) == {
+        "field": "custom_attributes.trial_ends_at",
+        "operator": ">",
+        "value": D,
+    }
+    for bad in (trial != date(2024, 3, 5), trial.isin([date(2024, 3, 5)]), trial >= datetime(2024, 3, 5)):
+        with pytest.raises(InvalidQuery, match="not valid on date field"):
+            build_query(bad)
+    plan = plan_search(trial > datetime(2024, 3, 5, 14), tz=timezone(timedelta(hours=-8)))
+    assert plan.widened and plan.dated
+    assert plan.post_filter({"custom_attributes": {"trial_ends_at": T + 1}})
+    assert not plan.post_filter({"custom_attributes": {"trial_ends_at": T}})
+    assert not plan.post_filter({"custom_attributes": {}})
+    # Compared with a number, a custom attribute is sent as written: its type is not known.
+    assert not plan_search(field("custom_attributes.seats") > 5).dated
 
 
 def test_plan_inside_or_groups_evaluates_whole_query():
@@ -234,6 +298,8 @@ def test_workspace_timezone():
     local_midnight = int(datetime(2024, 3, 5, tzinfo=tz).timestamp())
     plan = plan_search(field("created_at") > local_midnight + 3600, tz=tz)
     assert plan.server_query["value"] == local_midnight - DAY
+    exact = plan_search(field("created_at") >= local_midnight, tz=tz)
+    assert exact.server_query["value"] == local_midnight - DAY and not exact.widened
 
 
 # ------------------------------------------------------------------------------------------- properties
@@ -313,13 +379,18 @@ def _depth(q) -> int:
     return 0 if isinstance(q, Filter) else 1 + max(_depth(x) for x in q.items)
 
 
-@given(_tree(2), st.lists(_item(), min_size=1, max_size=20))
+ZONES = ["UTC", "America/Los_Angeles", "Asia/Tokyo", "Pacific/Auckland", "Asia/Kolkata", "America/St_Johns"]
+
+
+@given(_tree(2), st.lists(_item(), min_size=1, max_size=20), st.sampled_from(ZONES))
 @settings(max_examples=300)
-def test_widened_server_query_is_a_superset(q, items):
-    plan = plan_search(q)
+def test_widened_server_query_is_a_superset(q, items, zone):
+    tz = days.zone_from_name(zone)
+    plan = plan_search(q, tz=tz)
+    build_query(plan.server_query)  # only what Intercom accepts
     for item in items:
         meant = evaluate(plan.query, item)
-        served = evaluate(plan.server_query, item, server=True)
+        served = evaluate(plan.server_query, item, server=True, tz=tz)
         assert served or not meant
         kept = served and (plan.post_filter is None or plan.post_filter(item))
         assert kept == meant

@@ -13,17 +13,19 @@ Rules mirrored from Intercom (``POST /contacts/search``, API 2.16), checked befo
 * the operator must suit the field's type (``FIELD_TYPES``); ``custom_attributes.<name>`` accepts any operator;
 * ``IN``/``NIN`` take a list; values must have the field's type; unknown fields get a did-you-mean.
 
-Dates. Datetimes and dates become unix seconds; a naive datetime is taken as UTC. Intercom matches date fields by
-*calendar day* (``> 14:00 on March 5`` silently means "from March 6", and ``> midnight March 5`` too).
-:func:`plan_search` (used by ``client.contacts.search``) makes a query mean what it says:
+Dates. Datetimes and dates become unix seconds; a naive datetime is taken as UTC. Intercom matches date fields and
+Date custom attributes "by calendar day", and "The day boundary uses your workspace's timezone" (2.16, "Searching for
+Timestamp Fields"): ``> 14:00 on March 5`` silently means "from March 6", and ``> midnight March 5`` too.
+:func:`plan_search` (used by ``client.contacts.search``, given the workspace timezone) makes a query mean what it says:
 
-* a ``datetime`` or an ``int`` is an exact instant, midnight included: the bound is widened to whole days for the
-  server (a superset) and :attr:`SearchPlan.post_filter` keeps exactly the matching records;
-* a ``datetime.date`` is a whole calendar day, which Intercom can answer exactly (no post filter). The
+* a ``datetime`` or an ``int`` is an exact instant, midnight included: the bound is widened to whole workspace days
+  for the server (a superset) and :attr:`SearchPlan.post_filter` keeps exactly the matching records;
+* a ``datetime.date`` is a whole calendar day in UTC (the days of the UTC timestamps every frame shows). On a UTC
+  workspace Intercom answers it exactly; elsewhere it is planned as the two exact instants that bound it. The
   :class:`Filter` remembers that its int value came from a date. Raw dict queries carry ints: exact instants.
 
 =============  ==========================  ==================================
-operator       ``date`` D (whole day)      ``datetime``/int t (an instant)
+operator       ``date`` D (whole UTC day)  ``datetime``/int t (an instant)
 =============  ==========================  ==================================
 ``=``          on day D                    exactly t (to the second)
 ``>``          after day D (from D+1)      after t
@@ -32,12 +34,12 @@ operator       ``date`` D (whole day)      ``datetime``/int t (an instant)
 ``<=``         through day D               at or before t
 =============  ==========================  ==================================
 
-Intercom refuses ``>=``/``<=`` on date fields; :func:`plan_search` rewrites them to ``>``/``<`` (``>= D`` is
-``> D-1``), while :func:`build_query`, which only emits what Intercom accepts verbatim (and so keeps Intercom's
-day semantics for every value), refuses them and says so. Integer fields take ``>=``/``<=`` natively.
+Intercom refuses ``!=``, ``>=``, ``<=``, ``IN`` and ``NIN`` on date fields; :func:`plan_search` rewrites ``>=``/``<=``
+to ``>``/``<`` (``>= D`` is ``> D-1``), while :func:`build_query`, which only emits what Intercom accepts verbatim (and
+so keeps Intercom's day semantics for every value), refuses them and says so. Integer fields take ``>=``/``<=``.
 
-Day boundaries are UTC unless a ``tz`` is given (Intercom uses the workspace's timezone). Custom attributes are never
-widened: their type (date or number) is not known here.
+A custom attribute compared with a ``datetime`` or ``date`` is a Date custom attribute and follows the same rules;
+compared with an int it is sent as written (its type is not known here). Day arithmetic lives in :mod:`.days`.
 """
 
 from __future__ import annotations
@@ -46,10 +48,11 @@ import difflib
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 from typing import Any
 
 from ..errors import InvalidQuery
+from . import days
 
 __all__ = [
     "COMPANY_FIELDS",
@@ -73,10 +76,13 @@ __all__ = [
 
 MAX_NESTING = 2
 MAX_FILTERS_PER_GROUP = 15
-DAY = 86_400
+DAY = days.DAY
 # Marks a date filter whose value was a ``datetime.date`` (a whole day) in the queries plan_search/evaluate see.
 # Never sent to Intercom: build_query and SearchPlan.server_query carry plain filters only.
 WHOLE_DAY = "whole_day"
+# Marks a custom-attribute filter whose value was a ``datetime``/``date``: a Date custom attribute, which Intercom
+# matches by calendar day like ``created_at``. Never sent to Intercom either.
+DATE_VALUE = "date_value"
 
 _STRING, _INTEGER, _DATE, _BOOLEAN, _TAG, _CUSTOM = "string", "integer", "date", "boolean", "tag_id", "custom"
 
@@ -202,6 +208,12 @@ def to_unix(value: datetime | date | int) -> int:
     raise InvalidQuery(f"expected a datetime, date or unix seconds, got {type(value).__name__}")
 
 
+def _is_datelike(value: Any) -> bool:
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return any(_is_datelike(v) for v in value)
+    return isinstance(value, (datetime, date))
+
+
 def _convert(value: Any) -> Any:
     if isinstance(value, (datetime, date)):
         return to_unix(value)
@@ -239,13 +251,15 @@ class Query:
 class Filter(Query):
     """One ``{"field", "operator", "value"}`` condition."""
 
-    __slots__ = ("field", "operator", "value", "whole_day")
+    __slots__ = ("field", "operator", "value", "whole_day", "dated")
 
     def __init__(self, field: str, operator: str, value: Any) -> None:
         self.field = field
         self.operator = operator
-        # A ``date`` (not a datetime) means a whole calendar day; it becomes an int below, so remember it.
+        # A ``date`` (not a datetime) means a whole calendar day; it becomes an int below, so remember it. A custom
+        # attribute compared with a date or datetime is a Date custom attribute: remember that too.
         self.whole_day = isinstance(value, date) and not isinstance(value, datetime)
+        self.dated = _is_datelike(value)
         self.value = _convert(value)
 
     def _json(self, annotate: bool = False) -> dict[str, Any]:
@@ -253,6 +267,8 @@ class Filter(Query):
         node = {"field": self.field, "operator": self.operator, "value": value}
         if annotate and self.whole_day:
             node[WHOLE_DAY] = True
+        if annotate and self.dated and self.field.startswith("custom_attributes."):
+            node[DATE_VALUE] = True
         return node
 
     def __repr__(self) -> str:
@@ -362,7 +378,7 @@ def build_query(q: Query | Mapping[str, Any], *, resource: str = "contacts") -> 
 
     Date values are converted to unix seconds (naive datetimes are UTC). Raises :class:`InvalidQuery`.
     """
-    return validate_query(_to_json(q), resource=resource)
+    return validate_query(_to_json(q, annotate=True), resource=resource)
 
 
 def _to_json(q: Query | Mapping[str, Any], annotate: bool = False) -> dict[str, Any]:
@@ -425,7 +441,7 @@ def _validate_filter(
         raise InvalidQuery(f"a filter's field must be a string, got {name!r}")
     if "value" not in node:
         raise InvalidQuery(f"filter on {name!r} has no 'value'")
-    ftype = _field_type(name, resource)
+    ftype = _leaf_type(node, resource)
     if operator not in _ALL_OPERATORS:
         raise InvalidQuery(
             f"unknown operator {operator!r} on {name!r}; valid: {', '.join(sorted(_ALL_OPERATORS))}"
@@ -447,7 +463,15 @@ def _validate_filter(
     out = {"field": name, "operator": operator, "value": value}
     if keep_day and ftype == _DATE and node.get(WHOLE_DAY) is True and value is not None:
         out[WHOLE_DAY] = True
+    if keep_day and ftype == _DATE and node.get(DATE_VALUE) is True:
+        out[DATE_VALUE] = True
     return out
+
+
+def _leaf_type(node: Mapping[str, Any], resource: str) -> str:
+    """A filter's field type; a custom attribute compared with a date or datetime is a date."""
+    ftype = _field_type(node["field"], resource)
+    return _DATE if ftype == _CUSTOM and node.get(DATE_VALUE) is True else ftype
 
 
 def _check_value(name: str, ftype: str, operator: str, value: Any) -> Any:
@@ -520,33 +544,21 @@ def sort_spec(field: str | Field, order: str = "descending", *, resource: str = 
 # -------------------------------------------------------------------------------------------- date semantics
 
 
-def _day_start(t: int, tz: tzinfo) -> int:
-    if tz is UTC:
-        return t - t % DAY
-    d = datetime.fromtimestamp(t, tz).date()
-    return math.floor(datetime(d.year, d.month, d.day, tzinfo=tz).timestamp())
-
-
-def _shift_day(day_start: int, days: int, tz: tzinfo) -> int:
-    if tz is UTC:
-        return day_start + days * DAY
-    d = datetime.fromtimestamp(day_start, tz).date() + timedelta(days=days)
-    return math.floor(datetime(d.year, d.month, d.day, tzinfo=tz).timestamp())
-
-
 @dataclass(frozen=True, slots=True)
 class SearchPlan:
     """What to send and how to keep only exact matches.
 
     ``query`` is the validated query as written; ``server_query`` is what Intercom gets (sub-day date bounds widened
-    to whole days, ``>=``/``<=`` on dates rewritten); ``post_filter`` is ``None`` when the server's answer is already
-    exact, else a predicate over raw API dicts (``evaluate(query, item)``).
+    to whole workspace days, ``>=``/``<=`` on dates rewritten); ``post_filter`` is ``None`` when the server's answer
+    is already exact, else a predicate over raw API dicts (``evaluate(query, item)``). ``dated``: the query has date
+    bounds, so ``server_query`` depends on ``tz``, the workspace timezone it was planned for.
     """
 
     query: dict[str, Any]
     server_query: dict[str, Any]
     post_filter: Callable[[Mapping[str, Any]], bool] | None
     tz: tzinfo = UTC
+    dated: bool = False
 
     @property
     def widened(self) -> bool:
@@ -558,71 +570,120 @@ def plan_search(
 ) -> SearchPlan:
     """Split a query into the server query (a superset) and an exact client-side post filter.
 
-    ``tz`` is the workspace's timezone for day boundaries (default UTC). Widening each date leaf toward a superset
-    keeps every AND/OR combination a superset; the post filter then evaluates the whole original query.
+    ``tz`` is the workspace's timezone, where Intercom puts its day boundaries (default UTC; an
+    :class:`~intercomkit._protocol.days.UnknownZone` plans every bound with two days' margin). Widening each date
+    leaf toward a superset keeps every AND/OR combination a superset; the post filter then evaluates the whole
+    original query.
     """
     zone = tz or UTC
     query = _validate(_to_json(q, annotate=True), resource, 0, inclusive=True, keep_day=True)
-    fields = _fields_for(resource)
-    widened = False
+    widened = dated = False
 
-    def widen(node: dict[str, Any]) -> dict[str, Any]:
-        nonlocal widened
+    def widen(node: dict[str, Any], depth: int) -> list[dict[str, Any]]:
+        nonlocal widened, dated
         if "field" not in node:
-            return {"operator": node["operator"], "value": [widen(item) for item in node["value"]]}
-        if fields.get(node["field"]) != _DATE or node["value"] is None:
-            return node
-        server, exact = _server_date_filter(node, zone)
+            parts = [widen(item, depth + 1) for item in node["value"]]
+            return [{"operator": node["operator"], "value": _join(node["operator"], parts, depth + 1)}]
+        if _leaf_type(node, resource) != _DATE or node["value"] is None:
+            return [node]
+        dated = True
+        leaves, exact = _server_date_filter(node, zone)
         widened = widened or not exact
-        return server
+        return leaves
 
-    server_query = widen(query)
+    def _join(operator: str, parts: list[list[dict[str, Any]]], depth: int) -> list[dict[str, Any]]:
+        nonlocal widened
+        out: list[dict[str, Any]] = []
+        room = MAX_FILTERS_PER_GROUP - len(parts)
+        for leaves in parts:
+            if len(leaves) > 1 and operator == "AND" and room >= len(leaves) - 1:
+                room -= len(leaves) - 1
+                out.extend(leaves)  # the two bounds of a day join the AND they sit in: no new level
+            elif len(leaves) > 1 and operator == "OR" and depth < MAX_NESTING:
+                out.append({"operator": "AND", "value": leaves})
+            elif len(leaves) > 1:
+                out.append(leaves[0])  # no room for both bounds: one is still a superset
+                widened = True
+            else:
+                out.extend(leaves)
+        return out
+
+    top = widen(query, 0)
+    server_query = top[0] if len(top) == 1 else {"operator": "AND", "value": top}
     post_filter = None
     if widened:
 
         def post_filter(item: Mapping[str, Any], _query: dict[str, Any] = query) -> bool:
-            return evaluate(_query, item, resource=resource, tz=zone)
+            return evaluate(_query, item, resource=resource)
 
-    return SearchPlan(query=query, server_query=server_query, post_filter=post_filter, tz=zone)
+    return SearchPlan(query=query, server_query=server_query, post_filter=post_filter, tz=zone, dated=dated)
 
 
-def _server_date_filter(node: Mapping[str, Any], tz: tzinfo) -> tuple[dict[str, Any], bool]:
-    """The day-granular filter Intercom gets for one date leaf, and whether it is exact (no post filter needed).
+def _server_date_filter(node: Mapping[str, Any], tz: tzinfo) -> tuple[list[dict[str, Any]], bool]:
+    """The day-granular filters Intercom gets for one date leaf (ANDed: one, or two for a UTC day on a workspace
+    in another timezone), and whether they are exact (no post filter needed).
 
-    Intercom reads ``> v`` as "from the day after v's day", ``< v`` as "before v's day" and ``= v`` as "on v's day".
+    Intercom, "Searching for Timestamp Fields": "``=`` matches the whole day", "``>`` matches from the start of the
+    *next* day", "``<`` matches everything before the start of that day" -- days of the workspace's timezone ``tz``.
     """
     name, op, v = node["field"], node["operator"], int(node["value"])
-
-    def leaf(operator: str, value: int) -> dict[str, Any]:
-        return {"field": name, "operator": operator, "value": value}
-
     if node.get(WHOLE_DAY):
-        start = _whole_day_start(v, tz)
-        if op in ("=", ">", "<"):
-            return leaf(op, start), True
-        if op == ">=":
-            return leaf(">", _shift_day(start, -1, tz)), True
-        return leaf("<", _shift_day(start, 1, tz)), True  # "<=": through day D
+        # A date means a whole UTC day; the same days as the workspace's when it runs on UTC.
+        day = days.day_number(v)
+        if days.is_utc(tz):
+            if op in ("=", ">", "<"):
+                return [_leaf(name, op, days.day_start(day))], True
+            if op == ">=":
+                return [_leaf(name, ">", days.day_start(day - 1))], True
+            return [_leaf(name, "<", days.day_start(day + 1))], True  # "<=": through day D
+        first, end = days.day_start(day), days.day_start(day + 1)  # the day is [first, end) in instants
+        lower = {"=": first, ">": end, ">=": first}.get(op)
+        upper = {"=": end, "<": first, "<=": end}.get(op)
+        leaves: list[dict[str, Any]] = []
+        exact = True
+        if lower is not None:
+            leaf, ok = _lower_bound(name, lower, tz)
+            leaves.append(leaf)
+            exact = exact and ok
+        if upper is not None:
+            leaf, ok = _upper_bound(name, upper, tz)
+            leaves.append(leaf)
+            exact = exact and ok
+        return leaves, exact
     # An exact instant. On whole seconds, x > t is x >= t + 1 and x <= t is x < t + 1.
     if op == "=":
-        return leaf("=", v), False  # the server returns v's whole day; the post filter keeps that second
+        # The server returns t's whole day (in any timezone that day holds t); the post filter keeps that second.
+        return [_leaf(name, "=", v)], False
     if op in (">", ">="):
-        lower = v + 1 if op == ">" else v  # x >= lower
-        start = _day_start(lower, tz)
-        return leaf(">", _shift_day(start, -1, tz)), start == lower
-    upper = v + 1 if op == "<=" else v  # x < upper
-    start = _day_start(upper, tz)
+        leaf, exact = _lower_bound(name, v + 1 if op == ">" else v, tz)
+    else:
+        leaf, exact = _upper_bound(name, v + 1 if op == "<=" else v, tz)
+    return [leaf], exact
+
+
+def _leaf(name: str, operator: str, value: int) -> dict[str, Any]:
+    return {"field": name, "operator": operator, "value": value}
+
+
+def _lower_bound(name: str, lower: int, tz: tzinfo) -> tuple[dict[str, Any], bool]:
+    """The server filter for ``x >= lower``: ``>`` any instant of the day before ``lower``'s day; exact when
+    ``lower`` is a midnight of ``tz``."""
+    if isinstance(tz, days.UnknownZone):
+        # "> v" starts at the next local midnight after v, at most a 25-hour day later: two days back is safe.
+        return _leaf(name, ">", lower - 2 * DAY), False
+    day = days.day_number(lower, tz)
+    return _leaf(name, ">", days.day_start(day - 1, tz)), days.day_start(day, tz) == lower
+
+
+def _upper_bound(name: str, upper: int, tz: tzinfo) -> tuple[dict[str, Any], bool]:
+    """The server filter for ``x < upper``: ``<`` the midnight at or after ``upper``; exact when ``upper`` is one."""
+    if isinstance(tz, days.UnknownZone):
+        return _leaf(name, "<", upper + 2 * DAY), False
+    day = days.day_number(upper, tz)
+    start = days.day_start(day, tz)
     if start == upper:
-        return leaf("<", upper), True
-    return leaf("<", _shift_day(start, 1, tz)), False
-
-
-def _whole_day_start(v: int, tz: tzinfo) -> int:
-    """Midnight, in ``tz``, of the calendar day a ``date`` named (its value is that day's midnight UTC)."""
-    if tz is UTC:
-        return v - v % DAY
-    d = datetime.fromtimestamp(v, UTC).date()
-    return math.floor(datetime(d.year, d.month, d.day, tzinfo=tz).timestamp())
+        return _leaf(name, "<", upper), True
+    return _leaf(name, "<", days.day_start(day + 1, tz)), False
 
 
 _MISSING = object()
@@ -650,9 +711,9 @@ def evaluate(
 ) -> bool:
     """Does the raw API dict ``item`` match the query JSON?
 
-    ``server=False`` (default): the query's intended meaning (module docstring table: whole days for filters built
-    from a ``date``, exact instants for datetimes and ints). ``server=True``: Intercom's day-truncating behaviour,
-    as a fake server would match. String comparisons are case-insensitive, like Intercom's. Conditions that a record dict cannot answer
+    ``server=False`` (default): the query's intended meaning (module docstring table: whole UTC days for filters
+    built from a ``date``, exact instants for datetimes and ints). ``server=True``: Intercom's day-truncating
+    behaviour in the workspace timezone ``tz`` (default UTC), as a fake server would match. String comparisons are case-insensitive, like Intercom's. Conditions that a record dict cannot answer
     (``segment_id``, a ``tag_id`` beyond the 10 listed tags, absent keys) count as matching: the server already
     applied them.
     """
@@ -670,6 +731,8 @@ def _eval(node: Mapping[str, Any], item: Mapping[str, Any], fields: dict[str, st
         return True if True in results else (None if None in results else False)
     name, op, v = node["field"], node["operator"], node["value"]
     ftype = _CUSTOM if name.startswith("custom_attributes.") else fields.get(name, _STRING)
+    if ftype == _CUSTOM and node.get(DATE_VALUE) is True:
+        ftype = _DATE
     if ftype == _TAG:
         return _eval_tag(item, op, v)
     x = _lookup(item, name)
@@ -678,9 +741,9 @@ def _eval(node: Mapping[str, Any], item: Mapping[str, Any], fields: dict[str, st
     if ftype == _DATE and v is not None:
         v = int(v)
         if server:
-            return _eval_day(x, op, _day_start(v, tz), tz)
+            return _eval_day(x, op, days.day_number(v, tz), tz)
         if node.get(WHOLE_DAY):
-            return _eval_day(x, op, _whole_day_start(v, tz), tz)
+            return _eval_day(x, op, days.day_number(v), UTC)
         return _eval_instant(x, op, v)
     return _compare(x, op, v)
 
@@ -698,19 +761,20 @@ def _eval_tag(item: Mapping[str, Any], op: str, v: Any) -> bool | None:
     return found if op == "=" else not found
 
 
-def _eval_day(x: Any, op: str, start: int, tz: tzinfo) -> bool:
-    """Day semantics: ``start`` is the midnight of the day the filter names."""
+def _eval_day(x: Any, op: str, day: int, tz: tzinfo) -> bool:
+    """Day semantics: ``day`` is the day number the filter names, in ``tz``."""
     if isinstance(x, bool) or not isinstance(x, (int, float)):
         return False
+    mine = days.day_number(x, tz)
     if op == "=":
-        return start <= x < _shift_day(start, 1, tz)
+        return mine == day
     if op == ">":
-        return x >= _shift_day(start, 1, tz)
+        return mine > day
     if op == ">=":
-        return x >= start
+        return mine >= day
     if op == "<":
-        return x < start
-    return x < _shift_day(start, 1, tz)  # "<="
+        return mine < day
+    return mine <= day  # "<="
 
 
 def _eval_instant(x: Any, op: str, v: int) -> bool:

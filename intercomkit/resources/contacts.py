@@ -134,21 +134,38 @@ class Contacts(Resource):
     ) -> Paginator[Contact]:
         """Contacts matching ``query`` (``ik.field(...)`` expressions or Intercom's raw JSON).
 
-        Queries are validated before any request (``InvalidQuery``). Date bounds with a time of day mean exactly
-        what they say: Intercom compares dates by whole day, so the bound is widened to its day on the server and
-        the exact bound is applied here.
+        Queries are validated before any request (``InvalidQuery``). Date bounds mean exactly what they say:
+        Intercom compares dates by whole day of the workspace's timezone, so a query with dates is planned in that
+        timezone (``client.workspace_timezone()``, one ``GET /me`` per client) when it is walked: bounds are widened
+        to whole workspace days on the server and the exact bounds are applied here.
         """
         plan = plan_search(query, resource="contacts")
         sort_body = _sort(sort, order)
-        style = Search(
-            "/contacts/search",
-            plan.server_query,
-            per_page=check_per_page(per_page),
-            sort=sort_body,
-            base=self._client.base,
-        )
+        client = self._client
+
+        def style_for(server_query: dict[str, Any]) -> Search:
+            return Search(
+                "/contacts/search",
+                server_query,
+                per_page=check_per_page(per_page),
+                sort=sort_body,
+                base=client.base,
+            )
+
+        prepare = None
+        if plan.dated:
+
+            async def prepare() -> tuple[Search, Any]:
+                zoned = plan_search(query, resource="contacts", tz=await client.workspace_timezone())
+                return style_for(zoned.server_query), zoned.post_filter
+
         return Paginator(
-            self._client, style, model=Contact, frame_builder="contacts_frame", post_filter=plan.post_filter
+            client,
+            style_for(plan.server_query),
+            model=Contact,
+            frame_builder="contacts_frame",
+            post_filter=plan.post_filter,
+            prepare=prepare,
         )
 
 

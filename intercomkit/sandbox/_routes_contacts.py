@@ -89,6 +89,7 @@ def search_contacts(req: Request) -> Response:
         starting_after=starting_after,
         sort_field=field,
         descending=descending,
+        tz=req.sandbox.zone,
     )
     return _page_response(
         store, result.indices, result.total, _pages(result.page, per_page, result.total, result.next_cursor)

@@ -11,7 +11,9 @@ import threading
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
+from datetime import tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import anyio
 
@@ -35,6 +37,17 @@ REQUEST_LOG_SIZE = 100_000
 logger = logging.getLogger("intercomkit.sandbox")
 
 
+def _zone(name: str) -> tzinfo:
+    if not isinstance(name, str) or not name:
+        raise ValueError("timezone must be an IANA name such as 'America/Los_Angeles'")
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(
+            f"unknown timezone {name!r}: use an IANA name such as 'America/Los_Angeles'"
+        ) from exc
+
+
 class Sandbox:
     """A deterministic fake Intercom workspace.
 
@@ -45,6 +58,9 @@ class Sandbox:
     Data is generated lazily from ``seed``: a million contacts cost three compact columns, not a million dicts.
     ``clock`` (unix seconds) drives created/updated times of new records, rate-limit windows and scroll expiry;
     ``sleep`` (async) is awaited with ``latency`` seconds on every request.
+
+    ``timezone`` is the workspace's IANA timezone (default UTC), reported by ``GET /me`` as ``app.timezone``: like
+    Intercom, search matches dates "by calendar day" and "The day boundary uses your workspace's timezone".
 
     ``render_cache=True`` keeps each generated contact's JSON text once rendered (~2.3 KB a contact, dropped when
     anything changes), and ``warm()`` renders them all up front. A page of contacts then costs the server a join
@@ -65,6 +81,7 @@ class Sandbox:
         sleep: Callable[[float], Awaitable[Any]] | None = None,
         admins: int = 3,
         render_cache: bool = False,
+        timezone: str = "Etc/UTC",
     ) -> None:
         if contacts < 0 or companies < 0:
             raise ValueError("contacts and companies must be >= 0")
@@ -83,7 +100,10 @@ class Sandbox:
         self._sleep = sleep or anyio.sleep
         self._lock = threading.RLock()
         self._rng = random.Random(f"sandbox:{seed}")
+        self.zone = _zone(timezone)
+        self.timezone = timezone
         self._store = Store(Workspace(seed, admins), contacts, companies, self._clock)
+        self._store.ws.app["timezone"] = timezone
         if render_cache:
             self._store.keep_json()
         self._search_cache = SearchCache()
@@ -105,7 +125,7 @@ class Sandbox:
         # never the token
         return (
             f"Sandbox(contacts={self._store.live_contacts}, companies={len(self._store.live_company_indices())}, "
-            f"seed={self.seed})"
+            f"seed={self.seed}, timezone={self.timezone!r})"
         )
 
     # -- ASGI / clients -------------------------------------------------------------------------------------

@@ -1,20 +1,28 @@
 """Contact search: validation of Intercom's query language and a pure evaluator over contact dicts.
 
-The rules follow the 2.16 reference: at most 2 levels of AND/OR nesting, at most 15 filters a group, date fields
-take only ``=``, ``<`` and ``>`` and are compared by whole UTC day, ``~ !~ ^ $`` are for strings, ``>= <=`` for
-integers, ``IN``/``NIN`` need a list, ``tag_id`` takes only ``=``/``!=``.
+The rules follow the 2.16 reference: at most 2 levels of AND/OR nesting, at most 15 filters a group, ``~ !~ ^ $``
+are for strings, ``>= <=`` for integers, ``IN``/``NIN`` need a list, ``tag_id`` takes only ``=``/``!=``.
+
+Dates ("Searching for Timestamp Fields"): timestamp fields and Date custom attributes "are matched by calendar day"
+and "The day boundary uses **your workspace's timezone**"; "The ``!=``, ``>=``, ``<=``, ``IN`` and ``NIN`` operators
+are not supported on Date fields and return an error". So a date filter compares the *local day* (in the sandbox's
+timezone) of the record's value with the local day of the filter's value.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, tzinfo
 from typing import Any
 
+from .._protocol import days
 from .._protocol.query import CONTACT_FIELDS, MAX_FILTERS_PER_GROUP, MAX_NESTING
 from ._errors import SandboxAPIError
 
-__all__ = ["FIELD_TYPES", "field_value", "matches", "validate_query"]
+__all__ = ["DATE_ATTRIBUTES", "FIELD_TYPES", "field_value", "matches", "validate_query"]
 
-DAY = 86_400
+# The sandbox workspace's Date custom attributes (data_type "date" in its data attribute catalogue). Generated
+# contacts carry none; contacts created or updated with one do.
+DATE_ATTRIBUTES = frozenset({"trial_ends_at"})
 
 # Intercom's "Accepted Fields" table of POST /contacts/search has one copy, in the client's protocol layer; the
 # sandbox reads it (its operator rules and whole-day matching below are its own model of the server).
@@ -62,7 +70,7 @@ def _field_type(field: Any) -> str:
     if not isinstance(field, str) or not field:
         raise _invalid("Each filter needs a field")
     if field.startswith("custom_attributes.") and len(field) > len("custom_attributes."):
-        return "custom"
+        return _custom_kind(field)
     kind = FIELD_TYPES.get(field)
     if kind is None:
         raise _invalid(f"'{field}' is not a searchable contact field")
@@ -135,36 +143,41 @@ def field_value(contact: dict, field: str) -> Any:
     return cur
 
 
-def matches(query: dict, contact: dict) -> bool:
+def _custom_kind(field: str) -> str:
+    return "date" if field[len("custom_attributes.") :] in DATE_ATTRIBUTES else "custom"
+
+
+def matches(query: dict, contact: dict, tz: tzinfo = UTC) -> bool:
     """Whether ``contact`` (a contact dict as the API returns it) satisfies the search ``query``.
 
     Pure and I/O free, so property tests can check the sandbox's search against it. The query is assumed valid
-    (see ``validate_query``). Date fields compare by whole UTC day; ``~ ^ $`` are case-insensitive; ``=`` on
-    strings is exact.
+    (see ``validate_query``). Date fields compare by calendar day in the workspace timezone ``tz``; ``~ ^ $`` are
+    case-insensitive; ``=`` on strings is exact.
     """
     op = query.get("operator")
     if op == "AND":
-        return all(matches(q, contact) for q in query["value"])
+        return all(matches(q, contact, tz) for q in query["value"])
     if op == "OR":
-        return any(matches(q, contact) for q in query["value"])
+        return any(matches(q, contact, tz) for q in query["value"])
     field = query["field"]
     value = query.get("value")
     actual = field_value(contact, field)
-    kind = FIELD_TYPES.get(field, "custom")
+    kind = FIELD_TYPES.get(field) or _custom_kind(field)
     if kind == "tag":
         ids = actual or []
         return (value in ids) if op == "=" else (value not in ids)
     if kind == "date":
-        return _compare_day(op, actual, value)
+        return _compare_day(op, actual, value, tz)
     return _compare(op, actual, value)
 
 
-def _compare_day(op: str, actual: Any, value: Any) -> bool:
+def _compare_day(op: str, actual: Any, value: Any, tz: tzinfo) -> bool:
     if value is None:
         return (actual is None) if op == "=" else (actual is not None)
-    if actual is None:
+    if isinstance(actual, bool) or not isinstance(actual, int | float):
         return False
-    a, v = actual // DAY, value // DAY
+    # "truncates that value to" the start of its day: both sides become workspace-local calendar days.
+    a, v = days.day_number(actual, tz), days.day_number(value, tz)
     if op == "=":
         return a == v
     if op == ">":

@@ -12,10 +12,12 @@ import json
 from bisect import bisect_left, bisect_right
 from collections import OrderedDict
 from dataclasses import dataclass
+from datetime import UTC, tzinfo
 from typing import Any
 
+from .._protocol import days
 from ._cursor import decode_cursor, encode_cursor
-from ._data import DAY, KIND_LEAD, KIND_USER
+from ._data import KIND_LEAD, KIND_USER
 from ._errors import SandboxAPIError
 from ._search import FIELD_TYPES, field_value, matches
 from ._store import Store
@@ -43,16 +45,17 @@ class _Plan:
 _INF = 1 << 62
 
 
-def _day_bounds(op: str, t: int) -> tuple[int, int]:
-    day = (t // DAY) * DAY
+def _day_bounds(op: str, t: int, tz: tzinfo) -> tuple[int, int]:
+    """The instants ``[lo, hi)`` a date filter matches: whole days of the workspace timezone ``tz``."""
+    day = days.day_number(t, tz)
     if op == ">":
-        return day + DAY, _INF
+        return days.day_start(day + 1, tz), _INF
     if op == "<":
-        return -_INF, day
-    return day, day + DAY  # "="
+        return -_INF, days.day_start(day, tz)
+    return days.day_start(day, tz), days.day_start(day + 1, tz)  # "="
 
 
-def _plan(query: dict, sort_field: str | None) -> _Plan | None:
+def _plan(query: dict, sort_field: str | None, tz: tzinfo) -> _Plan | None:
     if sort_field not in (None, "created_at"):
         return None
     filters = query["value"] if query.get("operator") == "AND" else [query]
@@ -62,7 +65,7 @@ def _plan(query: dict, sort_field: str | None) -> _Plan | None:
     for f in filters:
         field, op, value = f["field"], f["operator"], f.get("value")
         if field in ("created_at", "updated_at") and op in ("<", ">", "=") and isinstance(value, int):
-            lo, hi = _day_bounds(op, value)
+            lo, hi = _day_bounds(op, value, tz)
             if field == "created_at":
                 plan.c_lo, plan.c_hi = max(plan.c_lo, lo), min(plan.c_hi, hi)
             else:
@@ -116,14 +119,15 @@ def run_search(
     starting_after: str | None,
     sort_field: str | None,
     descending: bool,
+    tz: tzinfo = UTC,
 ) -> SearchPage:
     cursor = decode_cursor(starting_after) if starting_after else None
     page = cursor[2] + 1 if cursor else 1
-    qkey = (json.dumps(query, sort_keys=True), sort_field, store.version)
-    plan = _plan(query, sort_field)
+    qkey = (json.dumps(query, sort_keys=True), sort_field, store.version, str(tz))
+    plan = _plan(query, sort_field, tz)
     if plan is not None:
         return _fast(store, cache, plan, qkey, per_page, cursor, descending, page)
-    return _general(store, cache, query, qkey, per_page, cursor, sort_field, descending, page)
+    return _general(store, cache, query, qkey, per_page, cursor, sort_field, descending, page, tz)
 
 
 def _cursor_index(store: Store, cursor: tuple | None) -> int | None:
@@ -206,6 +210,7 @@ def _general(
     sort_field: str | None,
     descending: bool,
     page: int,
+    tz: tzinfo,
 ) -> SearchPage:
     keys = cache.get(("sorted", *qkey))
     if keys is None:
@@ -213,7 +218,7 @@ def _general(
         by_created = sort_field in (None, "created_at")
         for i in store.live_indices():
             rec = store.contact_record(i)
-            if matches(query, rec):
+            if matches(query, rec, tz):
                 keyed.append((i,) if by_created else (_sortable(field_value(rec, sort_field)), i))
         keyed.sort()
         keys = keyed
