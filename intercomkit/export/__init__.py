@@ -4,8 +4,9 @@
         result = await client.export.contacts("contacts.parquet")
     print(result)                       # rows, path, requests, retries, gaps
 
-Intercom has no bulk endpoint, so contacts are fetched through ``POST /contacts/search`` in whole-UTC-day windows of
-``created_at``, many at once, at the workspace's rate-limit ceiling. Each finished window is committed to
+Intercom has no bulk endpoint, so contacts are fetched through ``POST /contacts/search`` in windows of ``created_at``
+made of whole days of the workspace's timezone (Intercom's day boundaries: ``client.workspace_timezone()``), many at
+once, at the workspace's rate-limit ceiling. Each finished window is committed to
 ``<path>.partial/`` (part file + manifest); rerunning the same call after a crash resumes from there. The final file
 is deduplicated by id (newest ``updated_at`` wins) and appears by atomic rename. Companies come from one chain
 (``/companies/list`` or the scroll, which Intercom runs one at a time).

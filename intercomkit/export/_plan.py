@@ -1,13 +1,16 @@
-"""The export plan: whole-UTC-day windows over created_at, their queries, splitting and resume coverage. Pure.
+"""The export plan: whole-workspace-day windows over created_at, their queries, splitting and resume coverage. Pure.
 
-Intercom compares date filters by whole day, so a window is a run of whole UTC days ``[first_day, first_day+days)``
-(day numbers = unix seconds // 86 400). On day boundaries the server's semantics are exact::
+Intercom compares date filters "by calendar day", and "The day boundary uses your workspace's timezone" (2.16,
+"Searching for Timestamp Fields"), so a window is a run of whole days of the workspace's timezone ``tz``,
+``[first_day, first_day+days)`` (day numbers count local calendar dates from 1970-01-01, see ``_protocol.days``). On
+those day boundaries the server's semantics are exact::
 
-    created_at > (D-1)*86400  AND  created_at < (D+k)*86400      ==  created on days D .. D+k-1
+    created_at > start(D-1)  AND  created_at < start(D+k)      ==  created on local days D .. D+k-1
 
 so windows never overlap and together cover the range: a contact (whose created_at never changes) belongs to
-exactly one window. A window cannot be split below one day; a day denser than the split threshold is walked as one
-cursor chain.
+exactly one window. Windows in any other days (UTC ones on a Los Angeles workspace) would be shifted by the offset:
+the last one would stop at the workspace's midnight and its recount would agree. A window cannot be split below one
+day; a day denser than the split threshold is walked as one cursor chain.
 """
 
 from __future__ import annotations
@@ -15,8 +18,10 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, tzinfo
 from typing import Any
 
+from .._protocol import days
 from .._protocol.query import MAX_FILTERS_PER_GROUP
 from ..errors import InvalidQuery
 
@@ -32,17 +37,17 @@ __all__ = [
     "window_query",
 ]
 
-DAY = 86_400
+DAY = days.DAY
 
 
-def day_of(t: float) -> int:
-    """The UTC day number containing unix time ``t``."""
-    return math.floor(t) // DAY
+def day_of(t: float, tz: tzinfo = UTC) -> int:
+    """The workspace day number containing unix time ``t``."""
+    return days.day_number(t, tz)
 
 
 @dataclass(frozen=True, order=True)
 class Window:
-    """Contacts created on UTC days ``first_day .. first_day + days - 1``."""
+    """Contacts created on workspace days ``first_day .. first_day + days - 1``."""
 
     first_day: int
     days: int
@@ -65,11 +70,11 @@ class Window:
         return cls(int(first), int(days))
 
 
-def range_query(first_day: int, end_day: int) -> list[dict[str, Any]]:
-    """The two created_at filters selecting days ``[first_day, end_day)`` exactly."""
+def range_query(first_day: int, end_day: int, tz: tzinfo = UTC) -> list[dict[str, Any]]:
+    """The two created_at filters selecting workspace days ``[first_day, end_day)`` exactly."""
     return [
-        {"field": "created_at", "operator": ">", "value": (first_day - 1) * DAY},
-        {"field": "created_at", "operator": "<", "value": end_day * DAY},
+        {"field": "created_at", "operator": ">", "value": days.day_start(first_day - 1, tz)},
+        {"field": "created_at", "operator": "<", "value": days.day_start(end_day, tz)},
     ]
 
 
@@ -93,8 +98,8 @@ def combine(bounds: list[dict[str, Any]], base: Mapping[str, Any] | None) -> dic
     return {"operator": "AND", "value": value}
 
 
-def window_query(window: Window, base: Mapping[str, Any] | None) -> dict[str, Any]:
-    return combine(range_query(window.first_day, window.end_day), base)
+def window_query(window: Window, base: Mapping[str, Any] | None, tz: tzinfo = UTC) -> dict[str, Any]:
+    return combine(range_query(window.first_day, window.end_day, tz), base)
 
 
 def initial_windows(first_day: int, end_day: int, total: int, *, per_window: int) -> list[Window]:

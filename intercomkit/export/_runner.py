@@ -1,6 +1,7 @@
 """One export run: plan → concurrent window walks (anyio task group) → completeness check → merge → rename.
 
-Run start ``T`` is frozen: windows end with the UTC day containing ``T`` and rows created after ``T`` are skipped
+Run start ``T`` is frozen: windows (whole days of the workspace's timezone, the days Intercom's date filters use) end
+with the workspace day containing ``T`` and rows created after ``T`` are skipped
 (counted in ``created_during_run``); the next ``since_last`` run picks them up. Windows are fetched by a pool of
 workers reading one queue; a window that turns out denser than ``split_rows`` is halved and both halves queued.
 """
@@ -16,10 +17,12 @@ import random
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, tzinfo
 from typing import TYPE_CHECKING, Any
 
 import anyio
 
+from .._protocol.days import UnknownZone, date_of_day, zone_name
 from .._protocol.pages import MAX_PER_PAGE, Search, WalkGuard
 from .._protocol.query import _to_json, plan_search
 from .._protocol.responses import excerpt
@@ -60,6 +63,7 @@ __all__ = ["ExportOptions", "run_export"]
 logger = logging.getLogger("intercomkit.export")
 
 _SORT = {"field": "created_at", "order": "ascending"}
+_EVERYONE = {"field": "role", "operator": "IN", "value": ["user", "lead"]}
 _WINDOW_RETRIES = 3  # window-level retries after the client's own retries gave up (continues from the cursor)
 _RETRYABLE = (TransportError, ServerError, InvalidResponse, RateLimited)
 
@@ -163,6 +167,7 @@ class _Run:
         self.bar: Any = None
         self.rng = random.Random()
         self.state = StateFile(options.path)
+        self.zone: tzinfo = UTC  # the workspace's timezone, asked for when a contacts export starts
         # Part files are encoded and fsynced off the event loop, one at a time (see PartWriter.awrite).
         self.disk = anyio.CapacityLimiter(1)
         # Pages are read in worker threads (see _page): pyarrow parses without the GIL, so up to a core each.
@@ -185,6 +190,8 @@ class _Run:
             "query": server_query,
             "updated_since": updated_since,
             "output": os.path.abspath(self.o.path),
+            # Windows are days of this timezone: a checkpoint planned in other days must not be resumed.
+            "timezone": zone_name(self.zone) if self.o.kind == "contacts" else None,
         }
 
     def _user_query(self) -> tuple[Any, Callable[[Mapping[str, Any]], bool] | None, int | None]:
@@ -211,7 +218,7 @@ class _Run:
                     list(user["value"]) if user.get("operator") == "AND" and "field" not in user else [user]
                 )
                 user = {"operator": "AND", "value": [*head, since]}
-        plan = plan_search(user, resource="contacts")
+        plan = plan_search(user, resource="contacts", tz=self.zone)
         return plan.server_query, plan.post_filter, updated_since
 
     # -- progress ----------------------------------------------------------------------------------------------
@@ -255,6 +262,7 @@ class _Run:
             self.client.stats.retries,
             self.client.stats.rate_limited,
         )
+        self.zone = await self.client.workspace_timezone()
         server_query, post_filter, updated_since = self._user_query()
         self.post_filter = post_filter
         await check_custom_fields(self.client, "contacts", self.out_columns)
@@ -264,9 +272,12 @@ class _Run:
         self.manifest = manifest
         try:
             _plan.combine([], server_query)
-            windowed = True
+            # Without the workspace's day boundaries no window can be exact: walk one chain, which needs none.
+            windowed = not isinstance(self.zone, UnknownZone)
         except InvalidQuery:
             windowed = False
+        if not windowed and server_query is None:
+            server_query = _EVERYONE  # a chain still needs a query; this one has no day bounds
         plan = manifest.plan
         if plan is None:
             plan = await self._make_plan(server_query, windowed)
@@ -327,14 +338,15 @@ class _Run:
 
     async def _make_plan(self, server_query: Any, windowed: bool) -> dict[str, Any]:
         started_at = int(self.clock())
-        today = _plan.day_of(started_at)
+        tz = self.zone
+        today = _plan.day_of(started_at, tz) if not isinstance(tz, UnknownZone) else None
         if not windowed:
             # The query cannot take two more filters: walk it whole as one chain (rows after T are skipped).
             first = await self._search(server_query, 1)
             total = first.get("total_count") or 0
             return {"started_at": started_at, "chain": True, "chain_window": None, "total": total,
                     "first_day": None, "end_day": None, "today": today, "width": 1}  # fmt: skip
-        everything = _plan.window_query(_plan.Window(1, today), server_query)  # days 1 .. today
+        everything = _plan.window_query(_plan.Window(1, today), server_query, tz)  # days 1 .. today
         # The first and the last contact, asked for at once: planning costs one round trip, not two.
         answers: dict[bool, dict[str, Any]] = {}
 
@@ -352,13 +364,13 @@ class _Run:
         if not total or not asc.get("data"):
             return {"started_at": started_at, "chain": False, "chain_window": None, "total": 0,
                     "first_day": today, "end_day": today, "today": today, "width": 1}  # fmt: skip
-        first_day = _plan.day_of(asc["data"][0]["created_at"])
+        first_day = _plan.day_of(asc["data"][0]["created_at"], tz)
         last = desc["data"][0]["created_at"] if desc.get("data") else asc["data"][0]["created_at"]
-        end_day = min(_plan.day_of(last), today) + 1
+        end_day = min(_plan.day_of(last, tz), today) + 1
         frozen_end = min(end_day, today)
         frozen_total = total
         if end_day > today:  # contacts created today: count the days before today on their own
-            before = _plan.combine(_plan.range_query(1, today), server_query)
+            before = _plan.combine(_plan.range_query(1, today, tz), server_query)
             frozen_total = (await self._search(before, 1)).get("total_count") or 0
         span = max(frozen_end - first_day, 1)
         per_window = self.o.per_window
@@ -422,7 +434,7 @@ class _Run:
     async def _walk(self, window: _plan.Window | None, *, chain: bool = False) -> tuple[Any, Any] | None:
         """Fetch one window into a part file and commit it; return its halves instead when it is too dense."""
         key = "chain" if window is None or chain else window.key
-        query = self.base if chain else _plan.window_query(window, self.base)  # type: ignore[arg-type]
+        query = self.base if chain else _plan.window_query(window, self.base, self.zone)  # type: ignore[arg-type]
         can_split = not chain and window is not None
         outcome = await self._walk_once(key, query, window, can_split=can_split)
         if outcome is None or isinstance(outcome, tuple):
@@ -604,7 +616,7 @@ class _Run:
         vanished = sum(info["vanished"] for info in live)
         expected = sum((info["total"] or 0) - info["late"] for info in live)
         if plan["first_day"] < frozen_end:
-            q = _plan.combine(_plan.range_query(plan["first_day"], frozen_end), self.base)
+            q = _plan.combine(_plan.range_query(plan["first_day"], frozen_end, self.zone), self.base)
             now_total = (await self._search(q, 1)).get("total_count") or 0
             received = sum(info["received"] for info in frozen)
             known = sum(info.get("gap", 0) for info in frozen)
@@ -774,7 +786,7 @@ def _order(key: str) -> tuple[int, int]:
 
 
 def _day(day: int) -> str:
-    return time.strftime("%Y-%m-%d", time.gmtime(day * _plan.DAY))
+    return date_of_day(day).isoformat()  # a workspace day
 
 
 def _describe(key: str) -> str:
