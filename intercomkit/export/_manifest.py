@@ -59,7 +59,7 @@ class Manifest:
             if data.get("version") != _VERSION or data.get("signature") != json.loads(json.dumps(signature)):
                 raise ConfigurationError(
                     f"{directory} holds an unfinished export with different options (kind, format, fields, "
-                    "query or since); rerun with the same options to resume it, or pass resume=False "
+                    "query, since or the workspace's timezone); rerun with the same options to resume it, or pass resume=False "
                     "(--no-resume) to discard it"
                 )
             return cls(directory, data, resumed=True)

@@ -118,3 +118,31 @@ async def test_an_unknown_workspace_timezone_exports_everything_in_one_chain(tmp
         result = await client.export.contacts(tmp_path / "c.csv", progress=False)
     assert result.missing == 0 and result.windows == 1
     assert sorted(_ids(tmp_path / "c.csv")) == sorted(sb.contact_ids())
+
+
+class FailLate(httpx.AsyncBaseTransport):
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner, self.searches = inner, 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/contacts/search"):
+            self.searches += 1
+            if self.searches > 12:
+                raise httpx.ConnectError("network gone")
+        return await self.inner.handle_async_request(request)
+
+
+async def test_a_checkpoint_planned_in_other_days_is_not_resumed(tmp_path):
+    sb = Sandbox(contacts=3000, seed=4, timezone="America/Los_Angeles")
+    out = tmp_path / "c.csv"
+    la = {"workspace_timezone": "America/Los_Angeles", "sleep": _no_wait, "max_retries": 1}
+    failing = ik.AsyncClient(token=sb.token, base_url=sb.base_url, transport=FailLate(sb.transport()), **la)
+    async with failing as client:
+        with pytest.raises(ik.errors.TransportError):
+            await client.export.contacts(out, progress=False, concurrency=1)
+    async with sb.client(workspace_timezone="Asia/Tokyo") as client:
+        with pytest.raises(ik.errors.ConfigurationError, match="timezone"):
+            await client.export.contacts(out, progress=False)
+    async with sb.client(**la) as client:
+        result = await client.export.contacts(out, progress=False)
+    assert result.resumed_windows > 0 and set(_ids(out)) == set(sb.contact_ids())
