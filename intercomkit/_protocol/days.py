@@ -6,8 +6,8 @@ by calendar day" and "The day boundary uses **your workspace's timezone**". ``GE
 
 A *day number* is a calendar date counted from 1970-01-01 (day 0), so in UTC it is ``t // 86400``; a day's *start* is
 the first unix second whose local date is that day (a midnight skipped by a DST change starts the day at the change).
-A name Python's tz database does not know resolves to :data:`UNKNOWN_ZONE`: its midnights are only known to lie within
-:data:`MAX_OFFSET` of UTC's, so planners give every bound a margin and filter exactly on the client.
+A name Python's tz database does not know resolves to an :class:`UnknownZone`: its midnights are only known to lie
+within a day of UTC's, so planners give every bound a margin and filter exactly on the client.
 """
 
 from __future__ import annotations
@@ -18,8 +18,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 __all__ = [
     "DAY",
-    "MAX_OFFSET",
-    "UNKNOWN_ZONE",
     "UnknownZone",
     "date_of_day",
     "day_number",
@@ -31,8 +29,6 @@ __all__ = [
 ]
 
 DAY = 86_400
-# Real UTC offsets run from -12:00 to +14:00; a local midnight is never further than this from the UTC one.
-MAX_OFFSET = 14 * 3600
 _EPOCH = date(1970, 1, 1).toordinal()
 _UTC_NAMES = frozenset(
     {"utc", "etc/utc", "etc/uct", "uct", "etc/universal", "universal", "etc/zulu", "zulu", "gmt", "etc/gmt",
@@ -68,9 +64,6 @@ class UnknownZone(tzinfo):
         return self.name or "unknown"
 
 
-UNKNOWN_ZONE = UnknownZone(None)
-
-
 def zone_from_name(name: object) -> tzinfo:
     """The tzinfo for a workspace's ``app.timezone``: ``datetime.UTC`` for UTC's names, a ``ZoneInfo`` otherwise,
     :class:`UnknownZone` for anything missing or unknown (never an exception: an odd name must not stop a search)."""
@@ -96,7 +89,7 @@ def zone_name(tz: tzinfo) -> str | None:
 
 
 def is_utc(tz: tzinfo) -> bool:
-    return tz is UTC or (isinstance(tz, ZoneInfo) and tz.key.casefold() in _UTC_NAMES)
+    return tz is UTC or (isinstance(tz, ZoneInfo) and (tz.key or "").casefold() in _UTC_NAMES)
 
 
 def day_number(t: float, tz: tzinfo = UTC) -> int:
