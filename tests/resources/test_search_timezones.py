@@ -212,3 +212,30 @@ def test_an_explicit_timezone_needs_no_request_and_a_bad_one_is_named():
     assert str(anyio.run(client.workspace_timezone)) == "Asia/Tokyo"
     with pytest.raises(ConfigurationError, match="IANA name"):
         ik.AsyncClient(token="t", base_url="https://x.test", workspace_timezone="Mars/Olympus_Mons")
+
+
+class NoMe(httpx.AsyncBaseTransport):
+    """The sandbox, refusing ``GET /me`` to this token (403)."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/me":
+            body = {"type": "error.list", "errors": [{"code": "forbidden", "message": "no"}]}
+            return httpx.Response(403, json=body)
+        return await self.inner.handle_async_request(request)
+
+
+def test_a_token_that_may_not_read_me_still_gets_exact_answers():
+    sb, _ = WORKSPACES["America/Los_Angeles"]
+    cut = NOW - 2 * 3600
+    query = ik.field("created_at") < datetime.fromtimestamp(cut, UTC)
+
+    async def run() -> set[str]:
+        async with ik.AsyncClient(
+            token=sb.token, base_url=sb.base_url, transport=NoMe(sb.transport())
+        ) as client:
+            return {c.id async for c in client.contacts.search(query)}
+
+    assert anyio.run(run) == {r["id"] for r in RECORDS["America/Los_Angeles"] if r["created_at"] < cut}
