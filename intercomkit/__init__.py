@@ -15,16 +15,8 @@ from typing import Any
 from . import errors, oauth, webhooks
 from ._bridge import allow_nested, run_sync
 from ._client import AsyncClient, ClientStats
-from ._credentials import (
-    Connection,
-    CredentialStore,
-    Profile,
-    ResolvedCredentials,
-    connect,
-    connect_sync,
-    disconnect,
-    profiles,
-)
+from ._connection import Connection, connect, connect_sync, disconnect, profiles
+from ._credentials import CredentialStore, Profile, ResolvedCredentials
 from ._models import Admin, Company, Contact, Message, Model, updates
 from ._pagination import Page, Paginator
 from ._protocol.query import (

@@ -14,6 +14,9 @@ started Jupyter.
 
 The store is one JSON file in the user's config directory, written atomically with mode 0600 in a 0700
 directory. A file that group or others can read is refused, with the ``chmod`` that fixes it.
+
+This module does no network I/O: ``connect()``, which checks a token with ``GET /me`` before saving it,
+sits above the client in ``_connection``.
 """
 
 from __future__ import annotations
@@ -27,34 +30,25 @@ import secrets
 import stat
 import sys
 import threading
-from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ._models import Admin
 from ._protocol.headers import check_token
-from ._protocol.regions import resolve_base_url
-from .errors import AuthenticationRequired, ConfigurationError, CredentialsError, Unauthorized
+from ._session import SESSION, Session
+from .errors import AuthenticationRequired, ConfigurationError, CredentialsError
 
 __all__ = [
     "DEFAULT_PROFILE",
     "ENV_CONFIG_DIR",
     "ENV_TOKEN",
-    "SESSION",
-    "Connection",
+    "HOW_TO_CONNECT",
     "CredentialStore",
     "Profile",
     "ResolvedCredentials",
-    "Session",
     "check_profile_name",
-    "check_token",
-    "connect",
-    "connect_sync",
     "default_config_dir",
-    "disconnect",
-    "profiles",
     "resolve_token",
 ]
 
@@ -260,7 +254,7 @@ class CredentialStore:
             ) from None
 
 
-# --------------------------------------------------------------------------------------------- session
+# --------------------------------------------------------------------------------------------- resolution
 
 
 @dataclass(frozen=True)
@@ -273,67 +267,6 @@ class ResolvedCredentials:
     region: str | None = None
     base_url: str | None = None
     profile: str | None = None
-
-
-class Session:
-    """The one deliberate piece of process state: the connection chosen by ``connect()`` and the OAuth
-    states issued by ``authorize_url()`` and not yet used. ``reset()`` forgets both (tests, logout)."""
-
-    MAX_PENDING_STATES = 32
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._default: ResolvedCredentials | None = None
-        self._states: OrderedDict[str, None] = OrderedDict()
-
-    def __repr__(self) -> str:
-        connected = self._default.profile if self._default else None
-        return f"Session(connected={connected!r}, pending_states={len(self._states)})"
-
-    def reset(self) -> None:
-        with self._lock:
-            self._default = None
-            self._states.clear()
-
-    # -- connection
-
-    @property
-    def default(self) -> ResolvedCredentials | None:
-        return self._default
-
-    def set_default(self, creds: ResolvedCredentials | None) -> None:
-        with self._lock:
-            self._default = creds
-
-    def clear_default(self, profile: str | None = None) -> bool:
-        """Forget the session connection (only if it is ``profile``, when given)."""
-        with self._lock:
-            if self._default is None or (profile is not None and self._default.profile != profile):
-                return False
-            self._default = None
-            return True
-
-    # -- OAuth states
-
-    def add_state(self, state: str) -> None:
-        """Remember an issued state; the oldest are dropped beyond ``MAX_PENDING_STATES``."""
-        with self._lock:
-            self._states[state] = None
-            self._states.move_to_end(state)
-            while len(self._states) > self.MAX_PENDING_STATES:
-                self._states.popitem(last=False)
-
-    def consume_state(self, state: str) -> bool:
-        """``True`` (and forget it: a state is single-use) if ``state`` was issued and not yet used."""
-        with self._lock:
-            return self._states.pop(state, False) is None
-
-    @property
-    def pending_states(self) -> int:
-        return len(self._states)
-
-
-SESSION = Session()
 
 
 def resolve_token(
@@ -377,121 +310,3 @@ def _from_profile(
     return ResolvedCredentials(
         check_token(saved.token), f"profile:{name}", saved.region, saved.base_url, profile=name
     )
-
-
-# --------------------------------------------------------------------------------------------- connect
-
-
-@dataclass(frozen=True)
-class Connection:
-    """What ``connect()`` found: the workspace and the admin behind the token (never the token itself)."""
-
-    profile: str
-    workspace: str | None
-    app_id: str | None
-    admin_name: str | None
-    admin_email: str | None
-    region: str | None = None
-    saved: bool = False
-
-    def __str__(self) -> str:
-        who = self.admin_email or self.admin_name or "unknown admin"
-        where = self.workspace or self.app_id or "unknown workspace"
-        return f"Connected to {where} as {who} (profile {self.profile!r})"
-
-
-async def connect(
-    token: str | None = None,
-    *,
-    profile: str = DEFAULT_PROFILE,
-    region: str = "us",
-    base_url: str | None = None,
-    save: bool = True,
-    validate: bool = True,
-    transport: Any = None,
-    store: CredentialStore | None = None,
-    session: Session | None = None,
-) -> Connection:
-    """Check a token with ``GET /me``, save it as ``profile`` (mode 0600) and make it this session's default.
-
-    With ``token=None`` the profile's saved token (or ``INTERCOM_ACCESS_TOKEN``) is used, so
-    ``await ik.connect(profile="eu")`` switches workspaces. ``validate=False`` skips the request (offline).
-    """
-    check_profile_name(profile)
-    store = CredentialStore() if store is None else store
-    session = SESSION if session is None else session
-    if token is None:
-        # Re-connect a saved profile, or adopt INTERCOM_ACCESS_TOKEN under this profile name.
-        saved = store.get(profile)
-        if saved is not None:
-            token, region, base_url = saved.token, saved.region or region, saved.base_url or base_url
-        elif os.environ.get(ENV_TOKEN, "").strip():
-            token = os.environ[ENV_TOKEN]
-        else:
-            raise AuthenticationRequired(
-                f"No token given and no saved profile {profile!r}.\n{HOW_TO_CONNECT}"
-            )
-    token = check_token(token)
-    resolve_base_url(region, base_url)  # a bad region or base URL fails here, before anything is saved
-
-    meta: dict[str, Any] = {}
-    if validate:
-        me = await _fetch_me(token, region=region, base_url=base_url, transport=transport)
-        meta = {
-            "workspace": me.app.get("name"),
-            "app_id": me.app.get("id_code"),
-            "admin_name": me.name,
-            "admin_email": me.email,
-        }
-    if save:
-        store.save(profile, token, region=region, base_url=base_url, **meta)
-    session.set_default(ResolvedCredentials(token, "session", region, base_url, profile=profile))
-    return Connection(profile=profile, region=region, saved=save, **_meta_or_none(meta))
-
-
-def _meta_or_none(meta: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: meta.get(k) for k in ("workspace", "app_id", "admin_name", "admin_email")}
-
-
-async def _fetch_me(token: str, *, region: str, base_url: str | None, transport: Any) -> Admin:
-    # Imported here: the client sits above this module (it calls resolve_token).
-    from ._client import AsyncClient
-
-    client = AsyncClient(token=token, region=region, base_url=base_url, transport=transport)
-    try:
-        me = await client.me()
-    except Unauthorized as exc:
-        raise exc.rephrased(
-            "Intercom rejected this access token (GET /me answered 401); nothing was saved."
-        ) from None
-    finally:
-        await client.aclose()
-    return me
-
-
-def connect_sync(token: str | None = None, **kwargs: Any) -> Connection:
-    """``connect()`` for scripts and notebooks that do not use ``await`` (runs on the sync bridge)."""
-    from ._bridge import run_sync
-
-    return run_sync(connect(token, **kwargs))
-
-
-def disconnect(
-    profile: str = DEFAULT_PROFILE, *, store: CredentialStore | None = None, session: Session | None = None
-) -> bool:
-    """Delete the saved profile and, if it is the session's connection, forget that too.
-
-    ``True`` if anything was removed.
-    """
-    check_profile_name(profile)
-    store = CredentialStore() if store is None else store
-    session = SESSION if session is None else session
-    removed = store.delete(profile)
-    cleared = session.clear_default(profile)
-    return removed or cleared
-
-
-def profiles(*, store: CredentialStore | None = None) -> list[dict[str, Any]]:
-    """Saved profiles with their workspace and admin (no tokens), sorted by name."""
-    store = CredentialStore() if store is None else store
-    return [p.summary() for p in store.all()]

@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import contextlib
 import secrets
+import threading
+from collections import OrderedDict
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
 
-from ._credentials import SESSION, Session, check_token
+from ._protocol.headers import check_token
 from .errors import (
     ConfigurationError,
     InvalidResponse,
@@ -31,11 +33,59 @@ from .errors import (
     TransportError,
 )
 
-__all__ = ["AUTHORIZE_BASE", "TOKEN_URL", "authorize_url", "exchange_code", "parse_redirect"]
+__all__ = [
+    "AUTHORIZE_BASE",
+    "STATES",
+    "TOKEN_URL",
+    "PendingStates",
+    "authorize_url",
+    "exchange_code",
+    "parse_redirect",
+]
 
 AUTHORIZE_BASE = "https://app.intercom.com"
 TOKEN_URL = "https://api.intercom.io/auth/eagle/token"
 _CODE_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~+/=")
+
+
+class PendingStates:
+    """The states ``authorize_url()`` issued in this process and ``exchange_code()`` has not used yet.
+
+    Bounded (the oldest are dropped beyond ``MAX_PENDING``) and single-use. ``reset()`` forgets them all.
+    """
+
+    MAX_PENDING = 32
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._states: OrderedDict[str, None] = OrderedDict()
+
+    def __repr__(self) -> str:
+        return f"PendingStates(pending={len(self._states)})"
+
+    def reset(self) -> None:
+        with self._lock:
+            self._states.clear()
+
+    def add(self, state: str) -> None:
+        """Remember an issued state; the oldest are dropped beyond ``MAX_PENDING``."""
+        with self._lock:
+            self._states[state] = None
+            self._states.move_to_end(state)
+            while len(self._states) > self.MAX_PENDING:
+                self._states.popitem(last=False)
+
+    def consume(self, state: str) -> bool:
+        """``True`` (and forget it: a state is single-use) if ``state`` was issued and not yet used."""
+        with self._lock:
+            return self._states.pop(state, False) is None
+
+    @property
+    def pending(self) -> int:
+        return len(self._states)
+
+
+STATES = PendingStates()
 
 
 def _check_url(url: str, what: str, *, allow_http: bool) -> httpx.URL:
@@ -57,7 +107,7 @@ def authorize_url(
     *,
     base: str = AUTHORIZE_BASE,
     allow_http: bool = False,
-    session: Session | None = None,
+    states: PendingStates | None = None,
 ) -> str:
     """The Intercom authorize link for ``client_id``.
 
@@ -73,7 +123,7 @@ def authorize_url(
     state = secrets.token_urlsafe(24) if state is None else state
     if not state or not all(c in _CODE_CHARS for c in state):
         raise ConfigurationError("state must be a non-empty URL-safe string.")
-    (SESSION if session is None else session).add_state(state)
+    (STATES if states is None else states).add(state)
     params = {"client_id": client_id.strip(), "state": state}
     if redirect_uri is not None:
         params["redirect_uri"] = redirect_uri
@@ -116,7 +166,7 @@ async def exchange_code(
     allow_http: bool = False,
     transport: httpx.AsyncBaseTransport | None = None,
     timeout: float = 30.0,
-    session: Session | None = None,
+    states: PendingStates | None = None,
 ) -> str:
     """Trade the authorization code for an access token (``POST /auth/eagle/token``).
 
@@ -134,7 +184,7 @@ async def exchange_code(
     if not isinstance(client_secret, str) or not client_secret.strip():
         raise ConfigurationError("client_secret is empty.")
     url = _check_url(token_url, "token URL", allow_http=allow_http)
-    if state is not None and not (SESSION if session is None else session).consume_state(state):
+    if state is not None and not (STATES if states is None else states).consume(state):
         raise StateMismatch(
             "The state in the redirect was not issued by this session or was already used; call "
             "ik.oauth.authorize_url() again and use the new link."

@@ -20,10 +20,14 @@ def anyio_backend():
 @pytest.fixture
 def isolated_session(tmp_path, monkeypatch):
     """No token in the environment, credentials under tmp_path, and a fresh ``ik.connect()`` session around the test."""
-    from intercomkit._credentials import ENV_CONFIG_DIR, ENV_TOKEN, SESSION
+    from intercomkit._credentials import ENV_CONFIG_DIR, ENV_TOKEN
+    from intercomkit._session import SESSION
+    from intercomkit.oauth import STATES
 
     monkeypatch.setenv(ENV_CONFIG_DIR, str(tmp_path / "config"))
     monkeypatch.delenv(ENV_TOKEN, raising=False)
     SESSION.reset()
+    STATES.reset()
     yield
     SESSION.reset()
+    STATES.reset()

@@ -8,22 +8,18 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from intercomkit._connection import connect, connect_sync, disconnect, profiles
 from intercomkit._credentials import (
     ENV_CONFIG_DIR,
     ENV_TOKEN,
-    SESSION,
     CredentialStore,
     ResolvedCredentials,
-    Session,
     check_profile_name,
-    check_token,
-    connect,
-    connect_sync,
     default_config_dir,
-    disconnect,
-    profiles,
     resolve_token,
 )
+from intercomkit._protocol.headers import check_token
+from intercomkit._session import SESSION, Session
 from intercomkit.errors import AuthenticationRequired, ConfigurationError, CredentialsError, Unauthorized
 
 GOOD = "tok_good_0123456789"
@@ -324,18 +320,6 @@ def test_disconnect_removes_profile_and_session(store):
 def test_connect_sync_in_plain_code(store):
     conn = connect_sync(GOOD, transport=me_transport(), store=store, session=Session())
     assert conn.workspace == "Acme" and store.names() == ["default"]
-
-
-def test_session_states_are_bounded_and_single_use():
-    session = Session()
-    for i in range(Session.MAX_PENDING_STATES + 5):
-        session.add_state(f"s{i}")
-    assert session.pending_states == Session.MAX_PENDING_STATES
-    assert session.consume_state("s0") is False  # evicted
-    last = f"s{Session.MAX_PENDING_STATES + 4}"
-    assert session.consume_state(last) is True
-    assert session.consume_state(last) is False
-    assert "s1" not in repr(session)
 
 
 @pytest.mark.skipif(sys.platform.startswith("win"), reason="POSIX")

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from intercomkit import oauth
-from intercomkit._credentials import SESSION, Session
+from intercomkit._session import SESSION, Session
 from intercomkit.errors import (
     ConfigurationError,
     InvalidResponse,
@@ -87,15 +87,17 @@ def transport(sandbox):
 
 
 @pytest.fixture
-def session():
-    return Session()
+def states():
+    return oauth.PendingStates()
 
 
 @pytest.fixture(autouse=True)
 def _clean_session():
     SESSION.reset()
+    oauth.STATES.reset()
     yield
     SESSION.reset()
+    oauth.STATES.reset()
 
 
 async def click_authorize(transport, url, **extra):
@@ -111,40 +113,52 @@ async def click_authorize(transport, url, **extra):
 # -- authorize_url ------------------------------------------------------------------------------------------------
 
 
-def test_authorize_url_shape_and_state_is_kept(session):
-    url = oauth.authorize_url(CLIENT, session=session)
+def test_pending_states_are_bounded_and_single_use():
+    states = oauth.PendingStates()
+    for i in range(states.MAX_PENDING + 5):
+        states.add(f"s{i}")
+    assert states.pending == states.MAX_PENDING
+    assert states.consume("s0") is False  # evicted
+    last = f"s{states.MAX_PENDING + 4}"
+    assert states.consume(last) is True
+    assert states.consume(last) is False
+    assert "s1" not in repr(states)
+
+
+def test_authorize_url_shape_and_state_is_kept(states):
+    url = oauth.authorize_url(CLIENT, states=states)
     parts = urlsplit(url)
     assert (parts.scheme, parts.netloc, parts.path) == ("https", "app.intercom.com", "/oauth")
     query = parse_qs(parts.query)
     assert query["client_id"] == [CLIENT] and len(query["state"][0]) >= 32
-    assert session.consume_state(query["state"][0])
+    assert states.consume(query["state"][0])
 
 
-def test_authorize_url_states_differ(session):
-    assert oauth.authorize_url(CLIENT, session=session) != oauth.authorize_url(CLIENT, session=session)
+def test_authorize_url_states_differ(states):
+    assert oauth.authorize_url(CLIENT, states=states) != oauth.authorize_url(CLIENT, states=states)
 
 
-def test_authorize_url_custom_state_and_redirect(session):
-    url = oauth.authorize_url(CLIENT, "my-state", "https://example.com/cb?x=1", session=session)
+def test_authorize_url_custom_state_and_redirect(states):
+    url = oauth.authorize_url(CLIENT, "my-state", "https://example.com/cb?x=1", states=states)
     query = parse_qs(urlsplit(url).query)
     assert query["state"] == ["my-state"] and query["redirect_uri"] == ["https://example.com/cb?x=1"]
-    assert session.consume_state("my-state")
+    assert states.consume("my-state")
 
 
 @pytest.mark.parametrize("redirect", ["http://localhost:8888/cb", "ftp://x/cb", "not a url", "https://"])
-def test_redirect_must_be_https(redirect, session):
+def test_redirect_must_be_https(redirect, states):
     with pytest.raises(ConfigurationError, match="https"):
-        oauth.authorize_url(CLIENT, redirect_uri=redirect, session=session)
-    assert session.pending_states == 0
+        oauth.authorize_url(CLIENT, redirect_uri=redirect, states=states)
+    assert states.pending == 0
 
 
-def test_http_only_with_explicit_flag(session):
+def test_http_only_with_explicit_flag(states):
     url = oauth.authorize_url(
         CLIENT,
         redirect_uri="http://127.0.0.1:8765/cb",
         base="http://127.0.0.1:8765",
         allow_http=True,
-        session=session,
+        states=states,
     )
     assert url.startswith("http://127.0.0.1:8765/oauth?")
 
@@ -196,16 +210,16 @@ def test_parse_roundtrip(code, state, host):
 
 
 @pytest.mark.anyio
-async def test_full_flow_token_works_on_the_sandbox(transport, sandbox, session):
-    url = oauth.authorize_url(CLIENT, session=session)
+async def test_full_flow_token_works_on_the_sandbox(transport, sandbox, states):
+    url = oauth.authorize_url(CLIENT, states=states)
     pasted = await click_authorize(transport, url)
     assert pasted.startswith(DEFAULT_REDIRECT_URI + "?")
-    token = await oauth.exchange_code(pasted, CLIENT, SECRET, transport=transport, session=session)
+    token = await oauth.exchange_code(pasted, CLIENT, SECRET, transport=transport, states=states)
     assert token.startswith("sbx_oauth_") and token in sandbox.tokens
     async with httpx.AsyncClient(transport=transport) as http:
         me = await http.get("https://api.intercom.io/me", headers={"Authorization": f"Bearer {token}"})
     assert me.status_code == 200
-    assert session.pending_states == 0
+    assert states.pending == 0
 
 
 @pytest.mark.anyio
@@ -215,57 +229,57 @@ async def test_flow_with_process_session(transport):
 
 
 @pytest.mark.anyio
-async def test_bare_code_with_state_argument(transport, session):
-    pasted = await click_authorize(transport, oauth.authorize_url(CLIENT, session=session))
+async def test_bare_code_with_state_argument(transport, states):
+    pasted = await click_authorize(transport, oauth.authorize_url(CLIENT, states=states))
     code, state = oauth.parse_redirect(pasted)
-    assert await oauth.exchange_code(code, CLIENT, SECRET, state=state, transport=transport, session=session)
+    assert await oauth.exchange_code(code, CLIENT, SECRET, state=state, transport=transport, states=states)
 
 
 @pytest.mark.anyio
-async def test_wrong_state_is_refused_before_any_request(transport, sandbox, session):
-    pasted = await click_authorize(transport, oauth.authorize_url(CLIENT, session=session))
+async def test_wrong_state_is_refused_before_any_request(transport, sandbox, states):
+    pasted = await click_authorize(transport, oauth.authorize_url(CLIENT, states=states))
     code, _ = oauth.parse_redirect(pasted)
     forged = f"{DEFAULT_REDIRECT_URI}?code={code}&state=forged"
     with pytest.raises(StateMismatch):
-        await oauth.exchange_code(forged, CLIENT, SECRET, transport=transport, session=session)
+        await oauth.exchange_code(forged, CLIENT, SECRET, transport=transport, states=states)
     # the code was not spent: the genuine paste still works
-    assert await oauth.exchange_code(pasted, CLIENT, SECRET, transport=transport, session=session)
+    assert await oauth.exchange_code(pasted, CLIENT, SECRET, transport=transport, states=states)
 
 
 @pytest.mark.anyio
-async def test_state_conflict_between_paste_and_argument(transport, session):
-    pasted = await click_authorize(transport, oauth.authorize_url(CLIENT, session=session))
+async def test_state_conflict_between_paste_and_argument(transport, states):
+    pasted = await click_authorize(transport, oauth.authorize_url(CLIENT, states=states))
     with pytest.raises(StateMismatch):
-        await oauth.exchange_code(pasted, CLIENT, SECRET, state="other", transport=transport, session=session)
+        await oauth.exchange_code(pasted, CLIENT, SECRET, state="other", transport=transport, states=states)
 
 
 @pytest.mark.anyio
-async def test_state_from_another_session_is_refused(transport, session):
-    pasted = await click_authorize(transport, oauth.authorize_url(CLIENT, session=Session()))
+async def test_state_from_another_session_is_refused(transport, states):
+    pasted = await click_authorize(transport, oauth.authorize_url(CLIENT, states=oauth.PendingStates()))
     with pytest.raises(StateMismatch):
-        await oauth.exchange_code(pasted, CLIENT, SECRET, transport=transport, session=session)
+        await oauth.exchange_code(pasted, CLIENT, SECRET, transport=transport, states=states)
 
 
 @pytest.mark.anyio
-async def test_reused_code_is_refused_and_revokes(transport, sandbox, session):
-    pasted = await click_authorize(transport, oauth.authorize_url(CLIENT, session=session))
+async def test_reused_code_is_refused_and_revokes(transport, sandbox, states):
+    pasted = await click_authorize(transport, oauth.authorize_url(CLIENT, states=states))
     code, state = oauth.parse_redirect(pasted)
-    token = await oauth.exchange_code(pasted, CLIENT, SECRET, transport=transport, session=session)
+    token = await oauth.exchange_code(pasted, CLIENT, SECRET, transport=transport, states=states)
     # same paste again: the state is single-use
     with pytest.raises(StateMismatch):
-        await oauth.exchange_code(pasted, CLIENT, SECRET, transport=transport, session=session)
+        await oauth.exchange_code(pasted, CLIENT, SECRET, transport=transport, states=states)
     # the bare code again: Intercom (the sandbox) refuses a used code
     with pytest.raises(OAuthError, match="already been used") as info:
-        await oauth.exchange_code(code, CLIENT, SECRET, transport=transport, session=session)
+        await oauth.exchange_code(code, CLIENT, SECRET, transport=transport, states=states)
     assert info.value.status == 400 and info.value.code == "invalid_grant"
     assert token not in sandbox.tokens
 
 
 @pytest.mark.anyio
-async def test_wrong_secret(transport, session):
-    pasted = await click_authorize(transport, oauth.authorize_url(CLIENT, session=session))
+async def test_wrong_secret(transport, states):
+    pasted = await click_authorize(transport, oauth.authorize_url(CLIENT, states=states))
     with pytest.raises(OAuthError) as info:
-        await oauth.exchange_code(pasted, CLIENT, "wrong-secret-value", transport=transport, session=session)
+        await oauth.exchange_code(pasted, CLIENT, "wrong-secret-value", transport=transport, states=states)
     assert info.value.status == 401 and not isinstance(info.value, StateMismatch)
     assert "wrong-secret-value" not in str(info.value) and "client_secret" in str(info.value)
 
@@ -277,15 +291,15 @@ async def test_unknown_code(transport):
 
 
 @pytest.mark.anyio
-async def test_denied_on_the_authorize_page(transport, session):
-    pasted = await click_authorize(transport, oauth.authorize_url(CLIENT, session=session), decision="deny")
+async def test_denied_on_the_authorize_page(transport, states):
+    pasted = await click_authorize(transport, oauth.authorize_url(CLIENT, states=states), decision="deny")
     with pytest.raises(OAuthError, match="denied"):
-        await oauth.exchange_code(pasted, CLIENT, SECRET, transport=transport, session=session)
+        await oauth.exchange_code(pasted, CLIENT, SECRET, transport=transport, states=states)
 
 
 @pytest.mark.anyio
-async def test_authorize_page_without_redirect_shows_the_code(transport, session):
-    url = oauth.authorize_url(CLIENT, session=session) + "&auto_redirect=0"
+async def test_authorize_page_without_redirect_shows_the_code(transport, states):
+    url = oauth.authorize_url(CLIENT, states=states) + "&auto_redirect=0"
     async with httpx.AsyncClient(transport=transport) as http:
         page = await http.get(url)
     assert page.status_code == 200 and "text/html" in page.headers["content-type"]
@@ -340,7 +354,7 @@ async def test_request_is_form_encoded_with_the_three_fields():
 
 
 @pytest.mark.anyio
-async def test_non_json_answer(session):
+async def test_non_json_answer(states):
     transport = mock(lambda r: httpx.Response(200, text=f"<html>{SECRET}</html>"))
     with pytest.raises(InvalidResponse) as info:
         await oauth.exchange_code("c0de", CLIENT, SECRET, transport=transport)
@@ -406,26 +420,15 @@ async def test_empty_client_credentials(cid, secret):
 # -- the real sandbox ---------------------------------------------------------------------------------------------
 
 
-def _real_sandbox():
-    import inspect
-
-    from intercomkit.sandbox import Sandbox
-
-    sb = Sandbox(contacts=3, companies=1)
-    if not hasattr(sb, "tokens") or "public" not in inspect.signature(sb.add_route).parameters:
-        pytest.skip("the sandbox core does not yet expose `tokens` and `add_route(..., public=True)`")
-    if getattr(sb, "oauth", None) is None:
-        install_oauth(sb)
-    return sb
-
-
 @pytest.mark.anyio
 async def test_full_flow_on_the_real_sandbox_then_connect(tmp_path):
-    from intercomkit._credentials import CredentialStore, connect
+    from intercomkit import connect
+    from intercomkit._credentials import CredentialStore
+    from intercomkit.sandbox import Sandbox
 
-    sb = _real_sandbox()
-    session = Session()
-    url = oauth.authorize_url(CLIENT, base=sb.base_url, session=session)
+    sb = Sandbox(contacts=3, companies=1)  # the real sandbox serves the OAuth pages itself
+    states, session = oauth.PendingStates(), Session()
+    url = oauth.authorize_url(CLIENT, base=sb.base_url, states=states)
     pasted = await click_authorize(sb.transport(), url)
     token = await oauth.exchange_code(
         pasted,
@@ -433,7 +436,7 @@ async def test_full_flow_on_the_real_sandbox_then_connect(tmp_path):
         SECRET,
         token_url=sb.base_url + "/auth/eagle/token",
         transport=sb.transport(),
-        session=session,
+        states=states,
     )
     store = CredentialStore(tmp_path / "credentials.json")
     conn = await connect(token, base_url=sb.base_url, transport=sb.transport(), store=store, session=session)

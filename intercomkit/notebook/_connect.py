@@ -19,18 +19,11 @@ import httpx
 import ipywidgets as W
 
 from .. import oauth
-from .._credentials import (
-    DEFAULT_PROFILE,
-    SESSION,
-    Connection,
-    CredentialStore,
-    Session,
-    resolve_token,
-)
-from .._credentials import (
-    connect as _connect,
-)
+from .._connection import Connection
+from .._connection import connect as _connect
+from .._credentials import DEFAULT_PROFILE, CredentialStore, resolve_token
 from .._protocol.regions import REGIONS, resolve_base_url
+from .._session import SESSION, Session
 from ..errors import (
     AuthenticationRequired,
     BaseURLUnreachable,
@@ -71,6 +64,7 @@ def connect(
     transport: httpx.AsyncBaseTransport | None = None,
     store: CredentialStore | None = None,
     session: Session | None = None,
+    states: oauth.PendingStates | None = None,
 ) -> ConnectWidget:
     """The Connect widget, returned at once (display it as a cell's last expression).
 
@@ -86,6 +80,7 @@ def connect(
         transport=transport,
         store=store,
         session=session,
+        states=states,
     )
 
 
@@ -149,6 +144,7 @@ class ConnectWidget:
         transport: httpx.AsyncBaseTransport | None = None,
         store: CredentialStore | None = None,
         session: Session | None = None,
+        states: oauth.PendingStates | None = None,
     ) -> None:
         region = (region or "us").strip().lower()
         if region not in REGIONS:
@@ -156,6 +152,7 @@ class ConnectWidget:
         self._transport = transport
         self._store = store
         self._session = SESSION if session is None else session
+        self._states = oauth.STATES if states is None else states
         self._state: str | None = None
         self._tasks = Tasks(self._show_error)
         self.connection: Connection | None = None
@@ -279,7 +276,7 @@ class ConnectWidget:
         try:
             authorize_base, _, allow_http = self._oauth_urls()
             url = oauth.authorize_url(
-                client_id, base=authorize_base, allow_http=allow_http, session=self._session
+                client_id, base=authorize_base, allow_http=allow_http, states=self._states
             )
         except IntercomError as exc:
             self._show_error(_plain(exc))
@@ -319,7 +316,7 @@ class ConnectWidget:
                 token_url=token_url,
                 allow_http=allow_http,
                 transport=self._transport,
-                session=self._session,
+                states=self._states,
             )
         except IntercomError as exc:
             if exc.status is not None or isinstance(exc, TransportError):

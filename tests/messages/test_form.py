@@ -131,10 +131,10 @@ async def test_api_error_is_shown_not_raised(sb, client):
 
 
 def test_no_connection_raises_authentication_required(monkeypatch, tmp_path):
-    from intercomkit import _credentials
+    from intercomkit import _session
 
     monkeypatch.delenv("INTERCOM_ACCESS_TOKEN", raising=False)
     monkeypatch.setenv("INTERCOMKIT_CONFIG_DIR", str(tmp_path))
-    monkeypatch.setattr(_credentials.SESSION, "_default", None)
+    monkeypatch.setattr(_session.SESSION, "_default", None)
     with pytest.raises(AuthenticationRequired):
         send_message_form()

@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 
 import intercomkit as ik
-from intercomkit._credentials import SESSION, CredentialStore
+from intercomkit._credentials import CredentialStore
+from intercomkit._session import SESSION
 from intercomkit.errors import IntercomError
 from intercomkit.sandbox import Faults, Sandbox, serve_in_thread
 
@@ -196,7 +197,8 @@ async def test_connect_profiles_and_credentials_file(tmp_path):
         + repr(store)
         + repr(store.all())
         + repr(ik.profiles(store=store))
-        + repr(SESSION),
+        + repr(SESSION)
+        + repr(ik.oauth.STATES),
         "profiles",
     )
     assert stat.S_IMODE(os.stat(store.path).st_mode) == 0o600
