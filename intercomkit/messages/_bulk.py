@@ -38,6 +38,7 @@ from ._templates import is_empty, parse_template, render_rows, template_error
 
 if TYPE_CHECKING:
     from .._client import AsyncClient
+    from ..resources.messages import Messages
 
 __all__ = ["BulkRow", "check_admin", "prepare_rows", "send_bulk", "sender_error"]
 
@@ -233,7 +234,7 @@ async def _send_row(
 
 
 async def send_bulk(
-    client: AsyncClient,
+    messages: Messages,
     rows: Any,
     *,
     body: str,
@@ -250,8 +251,21 @@ async def send_bulk(
     concurrency: int = 4,
     progress: bool = False,
 ) -> Any:
+    """Send one message per row of ``rows`` (a DataFrame or a list of dicts); returns a DataFrame per row.
+
+    ``body`` and ``subject`` are ``{{ column }}`` templates (``{{ location.city }}``, ``{{ name | "there" }}``).
+    Every row is checked first (missing columns, empty values, duplicate ``key``, missing contact ids, the
+    sender against ``GET /admins``) and ``TemplateError`` lists every problem before anything is sent.
+
+    ``dry_run=True`` (the default) sends nothing and returns the rendered messages. A real run needs ``log``
+    (a JSONL path): rows are logged before and after sending, so a rerun with the same log skips rows
+    already sent. ``key`` names the column identifying a row (default: the index); ``to`` the contact-id
+    column; ``role`` the user/lead column (looked up per contact when absent). Rows whose outcome is
+    ``unknown`` are never resent unless ``resend_unknown=True``: reconcile them with ``SendLog``.
+    """
     from .._frames import records_frame
 
+    client = messages._client
     kind, style = message_kind(message_type, subject, template)
     sender = admin_id(from_admin)
     if not isinstance(concurrency, int) or concurrency < 1:

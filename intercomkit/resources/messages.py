@@ -7,7 +7,8 @@ from typing import Any
 
 from .._models import Message
 from ..errors import NotFound, SendError
-from ..messages._bulk import check_admin, send_bulk, sender_error
+from ..messages._bulk import check_admin, sender_error
+from ..messages._bulk import send_bulk as _send_bulk
 from ..messages._payload import admin_id, message_kind, message_payload, recipient
 from ._base import Resource
 
@@ -65,53 +66,8 @@ class Messages(Resource):
             "seconds before it can be messaged"
         )
 
-    async def send_bulk(
-        self,
-        rows: Any,
-        *,
-        body: str,
-        from_admin: Any,
-        subject: str | None = None,
-        message_type: str | None = None,
-        template: str | None = None,
-        key: str | None = None,
-        to: str = "id",
-        role: str | None = "role",
-        log: Any = None,
-        dry_run: bool = True,
-        resend_unknown: bool = False,
-        concurrency: int = 4,
-        progress: bool = False,
-    ) -> Any:
-        """Send one message per row of ``rows`` (a DataFrame or a list of dicts); returns a DataFrame per row.
-
-        ``body`` and ``subject`` are ``{{ column }}`` templates (``{{ location.city }}``, ``{{ name | "there" }}``).
-        Every row is checked first (missing columns, empty values, duplicate ``key``, missing contact ids, the
-        sender against ``GET /admins``) and ``TemplateError`` lists every problem before anything is sent.
-
-        ``dry_run=True`` (the default) sends nothing and returns the rendered messages. A real run needs ``log``
-        (a JSONL path): rows are logged before and after sending, so a rerun with the same log skips rows
-        already sent. ``key`` names the column identifying a row (default: the index); ``to`` the contact-id
-        column; ``role`` the user/lead column (looked up per contact when absent). Rows whose outcome is
-        ``unknown`` are never resent unless ``resend_unknown=True``: reconcile them with ``SendLog``.
-        """
-        return await send_bulk(
-            self._client,
-            rows,
-            body=body,
-            from_admin=from_admin,
-            subject=subject,
-            message_type=message_type,
-            template=template,
-            key=key,
-            to=to,
-            role=role,
-            log=log,
-            dry_run=dry_run,
-            resend_unknown=resend_unknown,
-            concurrency=concurrency,
-            progress=progress,
-        )
+    # Defined once, with the rest of the bulk send: the first argument is this resource.
+    send_bulk = _send_bulk
 
 
 def _contact(to: Any) -> tuple[str, str | None]:
