@@ -12,7 +12,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from . import errors, oauth, webhooks
+from . import errors, oauth
 from ._bridge import allow_nested, run_sync
 from ._client import AsyncClient, ClientStats
 from ._connection import Connection, connect, connect_sync, disconnect, profiles
@@ -47,6 +47,7 @@ _LAZY = {
     "notebook": ".notebook",
     "sandbox": ".sandbox",
     "export": ".export",
+    "webhooks": ".webhooks",
 }
 
 __all__ = [

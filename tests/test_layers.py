@@ -4,6 +4,8 @@ Imports inside functions count (they are how a cycle hides); ``if TYPE_CHECKING:
 """
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import intercomkit
@@ -118,3 +120,17 @@ def test_credentials_do_not_reach_the_network():
     graph = import_graph()
     assert "intercomkit._client" not in graph["intercomkit._credentials"]
     assert "intercomkit._client" not in graph["intercomkit.oauth"]
+
+
+def test_import_intercomkit_stays_light():
+    """Features load on first use: ``import intercomkit`` pulls in neither pandas nor the feature packages."""
+    code = (
+        "import sys, intercomkit as ik\n"
+        "heavy = ['pandas', 'intercomkit.webhooks', 'intercomkit.export', 'intercomkit.sandbox']\n"
+        "print(*[m for m in heavy if m in sys.modules])\n"
+        "print(ik.webhooks.Router.__name__, 'intercomkit.webhooks' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout.splitlines() == ["", "Router True"]

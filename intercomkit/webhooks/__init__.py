@@ -13,7 +13,7 @@ from ._events import CompanyEvent, ContactEvent, Event, PingEvent, UnknownEvent,
 from ._frame import events_frame
 from ._log import read_log
 from ._router import Router, topic_matches
-from ._serve import cli_serve, serve, serve_in_thread
+from ._serve import serve, serve_in_thread
 from ._verify import SIGNATURE_HEADER, sign, verify
 
 __all__ = [
@@ -25,7 +25,6 @@ __all__ = [
     "Router",
     "UnknownEvent",
     "WebhookApp",
-    "cli_serve",
     "construct_event",
     "events_frame",
     "parse_event",

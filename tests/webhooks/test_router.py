@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 
 import pytest
@@ -194,7 +197,20 @@ def test_events_frame_empty():
 
 
 def test_cli_serve_needs_a_secret():
-    from intercomkit.webhooks import cli_serve
-
-    with pytest.raises(ConfigurationError, match="--secret-env"):
-        cli_serve(8000, None, None)
+    env = {k: v for k, v in os.environ.items() if k != "IK_TEST_UNSET_SECRET"}
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "intercomkit.cli",
+            "webhooks",
+            "serve",
+            "--secret-env",
+            "IK_TEST_UNSET_SECRET",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2 and "--secret-env" in done.stderr
