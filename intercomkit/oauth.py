@@ -23,6 +23,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import httpx
 
 from ._protocol.headers import check_token
+from ._protocol.regions import AUTHORIZE_BASES, REGIONS, TOKEN_PATH
 from .errors import (
     ConfigurationError,
     InvalidResponse,
@@ -43,8 +44,9 @@ __all__ = [
     "parse_redirect",
 ]
 
-AUTHORIZE_BASE = "https://app.intercom.com"
-TOKEN_URL = "https://api.intercom.io/auth/eagle/token"
+# The US region's; the Connect widget picks the region's own (``_protocol.regions`` names them all).
+AUTHORIZE_BASE = AUTHORIZE_BASES["us"]
+TOKEN_URL = REGIONS["us"] + TOKEN_PATH
 _CODE_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~+/=")
 
 

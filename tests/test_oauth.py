@@ -441,3 +441,10 @@ async def test_full_flow_on_the_real_sandbox_then_connect(tmp_path):
     store = CredentialStore(tmp_path / "credentials.json")
     conn = await connect(token, base_url=sb.base_url, transport=sb.transport(), store=store, session=session)
     assert conn.admin_email and store.names() == ["default"]
+
+
+def test_every_region_names_its_authorize_page_and_token_host():
+    from intercomkit._protocol.regions import AUTHORIZE_BASES, REGIONS
+
+    assert AUTHORIZE_BASES.keys() == REGIONS.keys()
+    assert AUTHORIZE_BASES["us"] == oauth.AUTHORIZE_BASE and oauth.TOKEN_URL.startswith(REGIONS["us"] + "/")

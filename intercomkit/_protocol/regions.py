@@ -1,4 +1,8 @@
-"""Regions, base URLs and the host guard that keeps the token on the configured host."""
+"""Regions, base URLs and the host guard that keeps the token on the configured host.
+
+Every Intercom host a region uses is named here: the REST API, the OAuth token exchange (on the API host) and
+the page where a user authorizes an app (Intercom's web app).
+"""
 
 from __future__ import annotations
 
@@ -9,13 +13,21 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 from ..errors import ConfigurationError, UnsafeURL
 
-__all__ = ["REGIONS", "BaseURL", "resolve_base_url"]
+__all__ = ["AUTHORIZE_BASES", "REGIONS", "TOKEN_PATH", "BaseURL", "resolve_base_url"]
 
 REGIONS: dict[str, str] = {
     "us": "https://api.intercom.io",
     "eu": "https://api.eu.intercom.io",
     "au": "https://api.au.intercom.io",
 }
+
+# Where a user of each region authorizes an app; the code is then exchanged at that region's API host.
+AUTHORIZE_BASES: dict[str, str] = {
+    "us": "https://app.intercom.com",
+    "eu": "https://app.eu.intercom.com",
+    "au": "https://app.au.intercom.com",
+}
+TOKEN_PATH = "/auth/eagle/token"
 
 
 # An ASCII host name, IPv4 or IPv6 address (what httpx can connect to without guessing an IDNA encoding).

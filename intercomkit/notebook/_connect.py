@@ -22,7 +22,7 @@ from .. import oauth
 from .._connection import Connection
 from .._connection import connect as _connect
 from .._credentials import DEFAULT_PROFILE, CredentialStore, resolve_token
-from .._protocol.regions import REGIONS, resolve_base_url
+from .._protocol.regions import AUTHORIZE_BASES, REGIONS, TOKEN_PATH, resolve_base_url
 from .._session import SESSION, Session
 from ..errors import (
     AuthenticationRequired,
@@ -40,14 +40,7 @@ from ..errors import (
 )
 from ._tasks import Tasks
 
-__all__ = ["AUTHORIZE_BASES", "ConnectWidget", "client", "connect"]
-
-# Where a user of each region authorizes an app; the token exchange goes to that region's API host.
-AUTHORIZE_BASES = {
-    "us": "https://app.intercom.com",
-    "eu": "https://app.eu.intercom.com",
-    "au": "https://app.au.intercom.com",
-}
+__all__ = ["ConnectWidget", "client", "connect"]
 
 NOT_CONNECTED = (
     "Not connected to Intercom yet. Run ik.notebook.connect() in a cell above, paste a token (or use the "
@@ -251,9 +244,9 @@ class ConnectWidget:
         """``(authorize base, token URL, allow_http)``: a base URL (the sandbox) serves both itself."""
         base, region = self._target()
         if base is None:
-            return AUTHORIZE_BASES[region], f"{REGIONS[region]}/auth/eagle/token", False
+            return AUTHORIZE_BASES[region], REGIONS[region] + TOKEN_PATH, False
         api = str(resolve_base_url(None, base))
-        return api, f"{api}/auth/eagle/token", api.startswith("http://")
+        return api, api + TOKEN_PATH, api.startswith("http://")
 
     # -- access token tab
 
