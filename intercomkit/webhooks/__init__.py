@@ -12,6 +12,7 @@ from ._app import WebhookApp
 from ._events import CompanyEvent, ContactEvent, Event, PingEvent, UnknownEvent, construct_event, parse_event
 from ._frame import events_frame
 from ._log import read_log
+from ._receiver import Receiver
 from ._router import Router, topic_matches
 from ._serve import serve, serve_in_thread
 from ._verify import SIGNATURE_HEADER, sign, verify
@@ -22,6 +23,7 @@ __all__ = [
     "ContactEvent",
     "Event",
     "PingEvent",
+    "Receiver",
     "Router",
     "UnknownEvent",
     "WebhookApp",

@@ -1,4 +1,4 @@
-"""The webhook receiver as a plain ASGI app (no framework).
+"""The webhook receiver (``_receiver.Receiver``) as a plain ASGI app (no framework).
 
 Intercom waits 5 seconds for an answer, so the app answers as soon as the notification is recorded and runs the
 handlers afterwards:
@@ -21,7 +21,7 @@ from ._events import Event
 from ._verify import SIGNATURE_HEADER
 
 if TYPE_CHECKING:
-    from ._router import Router
+    from ._receiver import Receiver
 
 __all__ = ["WebhookApp"]
 
@@ -39,12 +39,12 @@ class _TooLarge(Exception):
 class WebhookApp:
     """ASGI app: ``POST`` (any path) receives a notification; ``GET /healthz`` answers 200."""
 
-    def __init__(self, router: Router) -> None:
-        self.router = router
+    def __init__(self, receiver: Receiver) -> None:
+        self.receiver = receiver
         self._queue: MemoryObjectSendStream[Event] | None = None
 
     def __repr__(self) -> str:
-        return f"WebhookApp({self.router!r})"
+        return f"WebhookApp({self.receiver!r})"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -70,7 +70,7 @@ class WebhookApp:
     async def _worker(self, events: MemoryObjectReceiveStream[Event]) -> None:
         async with events:
             async for event in events:
-                await self.router.process(event)
+                await self.receiver.process(event)
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         method, path = scope.get("method", "GET"), scope.get("path", "/")
@@ -84,13 +84,13 @@ class WebhookApp:
             return
         headers = {k.lower(): v for k, v in scope.get("headers", [])}
         try:
-            body = await _read_body(receive, headers, self.router.max_body)
+            body = await _read_body(receive, headers, self.receiver.max_body)
         except _TooLarge:
-            await _respond(send, 413, {"error": f"body larger than {self.router.max_body} bytes"})
+            await _respond(send, 413, {"error": f"body larger than {self.receiver.max_body} bytes"})
             return
         raw_signature = headers.get(_SIGNATURE)
         signature = raw_signature.decode("latin-1") if raw_signature is not None else None
-        outcome = await self.router.ingest(body, signature)
+        outcome = await self.receiver.ingest(body, signature)
         if outcome.event is None:
             await _respond(send, outcome.status, _answer(outcome.status, outcome.detail))
             return
@@ -105,7 +105,7 @@ class WebhookApp:
             # No lifespan worker: the answer is out, run the handlers on this task (shielded so a client that
             # hangs up cannot cancel them half-way).
             with anyio.CancelScope(shield=True):
-                await self.router.process(outcome.event)
+                await self.receiver.process(outcome.event)
 
 
 def _answer(status: int, detail: str) -> dict[str, str]:

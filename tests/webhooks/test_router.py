@@ -9,7 +9,7 @@ import pytest
 from webhook_helpers import FIXED_NOW, SECRET, encode, notification
 
 from intercomkit.errors import ConfigurationError, IntercomError
-from intercomkit.webhooks import Router, events_frame, parse_event, read_log, sign, topic_matches
+from intercomkit.webhooks import Receiver, Router, events_frame, parse_event, read_log, sign, topic_matches
 
 
 @pytest.mark.parametrize(
@@ -117,8 +117,8 @@ async def test_failure_is_logged_recorded_and_replayed(tmp_path, caplog):
             raise RuntimeError("database down")
 
     raw = encode(notification("company.created", id="notif_f"))
-    ingested = await router.ingest(raw, sign(raw, SECRET))
-    await router.process(ingested.event)
+    ingested = await router.receiver.ingest(raw, sign(raw, SECRET))
+    await router.receiver.process(ingested.event)
     assert calls == ["ok", "flaky"]
     assert [e.id for e in router.failed()] == ["notif_f"]
     assert "database down" in caplog.text and SECRET not in caplog.text
@@ -132,7 +132,7 @@ async def test_failure_is_logged_recorded_and_replayed(tmp_path, caplog):
     restarted.add("company.created", ok)
     restarted.add("company.created", flaky)
     assert [e.id for e in restarted.failed()] == ["notif_f"]
-    assert (await restarted.ingest(raw, sign(raw, SECRET))).detail == "duplicate"
+    assert (await restarted.receiver.ingest(raw, sign(raw, SECRET))).detail == "duplicate"
 
     assert [e.id for e in await restarted.replay("notif_f")] == ["notif_f"]  # still broken
     broken = False
@@ -154,9 +154,9 @@ async def test_log_and_events_frame(tmp_path):
     router.on("contact.*")(lambda event: None)
     for n, topic in enumerate(["company.created", "contact.user.created", "contact.user.created", "ping"]):
         raw = encode(notification(topic, {"type": topic.split(".")[0], "id": f"i{n}"}, id=f"n{min(n, 2)}"))
-        ingested = await router.ingest(raw, sign(raw, SECRET))
+        ingested = await router.receiver.ingest(raw, sign(raw, SECRET))
         if ingested.event is not None:
-            await router.process(ingested.event)
+            await router.receiver.process(ingested.event)
     records = read_log(log)
     received = [r for r in records if r["type"] == "received"]
     assert [(r["id"], r["topic"], r["status"]) for r in received] == [
@@ -214,3 +214,18 @@ def test_cli_serve_needs_a_secret():
         timeout=60,
     )
     assert done.returncode == 2 and "--secret-env" in done.stderr
+
+
+@pytest.mark.anyio
+async def test_the_receiver_needs_only_a_lookup_not_a_router():
+    seen = []
+
+    async def handler(event):
+        seen.append(event.id)
+
+    receiver = Receiver(lambda topic: [handler] if topic == "company.created" else [], SECRET)
+    for n, topic in enumerate(["company.created", "ping"]):
+        raw = encode(notification(topic, id=f"n{n}"))
+        ingested = await receiver.ingest(raw, sign(raw, SECRET))
+        await receiver.process(ingested.event)
+    assert seen == ["n0"] and [e.id for e in receiver.events] == ["n0", "n1"] and receiver.failed() == []
