@@ -1,35 +1,8 @@
-"""Shared by the reliability tests: a fake clock whose sleep advances it, and id readers for export files."""
+"""Shared by the reliability tests: id readers for export files (the fake clock is ``tests/fake_clock.py``)."""
 
 from __future__ import annotations
 
-import time
-
-import anyio
-
-__all__ = ["FakeClock", "file_ids"]
-
-
-class FakeClock:
-    """Unix time that only moves when someone sleeps: retries, backoff and rate-limit waits cost no real time.
-
-    Share one between a Sandbox (``clock=``, ``sleep=``) and an AsyncClient so the rate-limit windows the sandbox
-    announces and the waits the client computes agree.
-    """
-
-    def __init__(self, start: float | None = None) -> None:
-        self.now = time.time() if start is None else start
-        self.slept = 0.0
-        self.sleeps = 0
-
-    def __call__(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        seconds = max(float(seconds), 0.0)
-        self.now += seconds
-        self.slept += seconds
-        self.sleeps += 1
-        await anyio.sleep(0)  # still a checkpoint, so other tasks run
+__all__ = ["file_ids"]
 
 
 def file_ids(path) -> list[str]:

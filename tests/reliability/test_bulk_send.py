@@ -18,12 +18,11 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from fake_clock import FakeClock
 
 import intercomkit
 from intercomkit.messages import SendLog
 from intercomkit.sandbox import Faults, Sandbox, serve_in_thread
-
-from ._helpers import FakeClock
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 

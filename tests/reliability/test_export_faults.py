@@ -7,11 +7,12 @@ import os
 import random
 
 import pytest
+from fake_clock import FakeClock
 
 import intercomkit
 from intercomkit.sandbox import FAULT_KINDS, Faults, RateLimitConfig, Sandbox
 
-from ._helpers import FakeClock, file_ids
+from ._helpers import file_ids
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 

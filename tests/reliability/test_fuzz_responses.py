@@ -16,13 +16,12 @@ import tempfile
 import anyio
 import httpx
 import pytest
+from fake_clock import FakeClock
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import intercomkit
 from intercomkit.errors import IntercomError
-
-from ._helpers import FakeClock
 
 pytestmark = pytest.mark.slow
 

@@ -17,14 +17,13 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from fake_clock import FakeClock
 
 import intercomkit as ik
 from intercomkit._credentials import CredentialStore
 from intercomkit._session import SESSION
 from intercomkit.errors import IntercomError
 from intercomkit.sandbox import Faults, Sandbox, serve_in_thread
-
-from ._helpers import FakeClock
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow, pytest.mark.usefixtures("isolated_session")]
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from fake_clock import FakeClock
 
 from intercomkit import AsyncClient
 from intercomkit.sandbox import Sandbox
@@ -57,19 +58,6 @@ class Recording(httpx.AsyncBaseTransport):
 
     async def aclose(self) -> None:
         await self.inner.aclose()
-
-
-@dataclass
-class FakeClock:
-    now: float = 1_767_225_600.0  # 2026-01-01 00:00 UTC
-    slept: list[float] = field(default_factory=list)
-
-    def __call__(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
 
 
 def client_for(sb: Sandbox, **kw: Any) -> tuple[AsyncClient, Recording]:
@@ -134,4 +122,4 @@ def recorded():
 
 @pytest.fixture
 def clock() -> FakeClock:
-    return FakeClock()
+    return FakeClock(1_767_225_600.0)  # 2026-01-01 00:00 UTC
