@@ -7,9 +7,7 @@ notifications (``router.receiver``); ``router.app``, ``router.events``, ``router
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
-from datetime import datetime
 from fnmatch import fnmatchcase
 from typing import Any
 
@@ -17,7 +15,7 @@ from ..errors import ConfigurationError
 from ._app import WebhookApp
 from ._events import Event
 from ._handlers import Handler, run_handlers
-from ._receiver import DEFAULT_MAX_BODY, Receiver
+from ._receiver import Receiver
 
 __all__ = ["Handler", "Router", "topic_matches"]
 
@@ -45,33 +43,15 @@ def topic_matches(pattern: str, topic: str) -> bool:
 class Router:
     """Handlers by topic, and the receiver (:attr:`receiver`, served as :attr:`app`) that runs them.
 
-    The keyword arguments configure the receiver: ``secret`` is the Intercom app's client secret (needed by
-    :attr:`app`, never shown); ``log`` an optional JSONL path (every notification is appended and fsynced before
-    it is acknowledged; without it the records are kept in memory); ``now`` the clock for record timestamps.
+    ``secret`` and the keyword arguments configure the receiver (see :class:`~._receiver.Receiver`): ``secret`` is
+    the Intercom app's client secret (needed by :attr:`app`, never shown); ``log`` an optional JSONL path (every
+    notification is appended and fsynced before it is acknowledged; without it the records are kept in memory);
+    ``max_body``, ``fsync``, ``dedupe_size``, ``recent`` and ``now`` (the clock for record timestamps) as there.
     """
 
-    def __init__(
-        self,
-        secret: str | None = None,
-        *,
-        log: str | os.PathLike[str] | None = None,
-        max_body: int = DEFAULT_MAX_BODY,
-        fsync: bool = True,
-        dedupe_size: int = 10_000,
-        recent: int = 1_000,
-        now: Callable[[], datetime] | None = None,
-    ) -> None:
+    def __init__(self, secret: str | None = None, **receiver_options: Any) -> None:
         self._handlers: list[tuple[str, Handler]] = []
-        self.receiver = Receiver(
-            self.handlers_for,
-            secret,
-            log=log,
-            max_body=max_body,
-            fsync=fsync,
-            dedupe_size=dedupe_size,
-            recent=recent,
-            now=now,
-        )
+        self.receiver = Receiver(self.handlers_for, secret, **receiver_options)
 
     def __repr__(self) -> str:
         topics = sorted({pattern for pattern, _ in self._handlers})
