@@ -4,7 +4,8 @@
     async with ik.AsyncClient() as client:            # token from ik.connect(), INTERCOM_ACCESS_TOKEN or a profile
         df = await client.contacts.search(ik.field("email").endswith("@acme.com")).frame()
 
-pandas (frames) and ipywidgets (``ik.notebook``) load on first use, so ``import intercomkit`` stays light.
+pandas (frames), ipywidgets (``ik.notebook``) and the ``export``, ``sandbox`` and ``webhooks`` packages load on first
+use, so ``import intercomkit`` stays light.
 """
 
 from __future__ import annotations

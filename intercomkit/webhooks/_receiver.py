@@ -89,7 +89,9 @@ class Receiver:
     def app(self) -> WebhookApp:
         """The ASGI receiver (POST a notification; ``GET /healthz``). Needs ``secret``."""
         if self._secret is None:
-            raise ConfigurationError("Router(secret=...) is required to receive webhooks")
+            raise ConfigurationError(
+                "a client secret is required to receive webhooks: Router(secret=...) or Receiver(lookup, secret)"
+            )
         if self._app is None:
             self._app = WebhookApp(self)
         return self._app

@@ -229,3 +229,11 @@ async def test_the_receiver_needs_only_a_lookup_not_a_router():
         ingested = await receiver.ingest(raw, sign(raw, SECRET))
         await receiver.process(ingested.event)
     assert seen == ["n0"] and [e.id for e in receiver.events] == ["n0", "n1"] and receiver.failed() == []
+
+
+def test_routing_needs_no_secret_but_receiving_does():
+    router = Router()
+    router.on("ping")(lambda event: None)
+    assert len(router.handlers_for("ping")) == 1
+    with pytest.raises(ConfigurationError, match="client secret"):
+        _ = router.app
