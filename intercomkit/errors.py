@@ -4,7 +4,9 @@
     ├── ConfigurationError (ValueError)    bad token, region, base URL, option
     │   ├── UnsafeURL                       a path or link that would leave the configured host
     │   ├── UnknownField                    a fields= column no contact/company has (lists known ones, a close match)
-    │   └── WrongFileKind                   read_contacts_csv given a companies file (or the reverse)
+    │   ├── WrongFileKind                   read_contacts_csv given a companies file (or the reverse)
+    │   ├── WorkspaceMismatch               a checkpoint or state file written for another workspace or host
+    │   └── EventLoopMismatch               one client used on two event loops (``await`` and ``.sync``)
     ├── AuthenticationRequired              no token anywhere; the message says how to connect
     ├── CredentialsError                    the local token store is unreadable or too open
     ├── APIError                            Intercom answered with an error status
@@ -32,7 +34,8 @@
     ├── TemplateError (ValueError)         `{{ column }}` templates that cannot render
     ├── SendError                          a message cannot be sent as asked (e.g. the sender is not an admin)
     │   └── InvalidMessage (ValueError)     a message Intercom would refuse (email without subject), caught early
-    └── ExportIncomplete                   an export that wrote fewer rows than Intercom counts
+    ├── ExportIncomplete                   an export that wrote fewer rows than Intercom counts
+    └── WriteFailed (OSError)              an export's file or checkpoint cannot be written (disk full, …)
 
 The token is never part of any message: the client scrubs response excerpts before they reach an error.
 """
@@ -75,6 +78,9 @@ __all__ = [
     "UnprocessableEntity",
     "UnsafeURL",
     "WrongFileKind",
+    "WorkspaceMismatch",
+    "EventLoopMismatch",
+    "WriteFailed",
     "error_for_status",
 ]
 
@@ -153,6 +159,30 @@ class WrongFileKind(ConfigurationError):
     def __init__(self, message: str = "", *, kind: str | None = None, **kw: Any) -> None:
         super().__init__(message, **kw)
         self.kind = kind
+
+
+class WorkspaceMismatch(ConfigurationError):
+    """An export checkpoint (``OUT.partial``) or state file (``OUT.export.json``) was written for another
+    workspace or API host than the client's: resuming or merging would mix rows of two workspaces.
+
+    ``recorded`` and ``current`` describe both (API base URL, ``app.id_code``, name; never a token)."""
+
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        recorded: dict[str, Any] | None = None,
+        current: dict[str, Any] | None = None,
+        **kw: Any,
+    ) -> None:
+        super().__init__(message, **kw)
+        self.recorded = dict(recorded or {})
+        self.current = dict(current or {})
+
+
+class EventLoopMismatch(ConfigurationError):
+    """A client was used on one event loop and then on another (e.g. with ``await`` in a notebook and through
+    ``client.sync``, which runs on the sync bridge's loop). A client's connection pool belongs to one loop."""
 
 
 class AuthenticationRequired(IntercomError):
@@ -306,6 +336,20 @@ class ExportIncomplete(IntercomError):
     def __init__(self, message: str = "", *, result: Any = None, **kw: Any) -> None:
         super().__init__(message, **kw)
         self.result = result
+
+
+class WriteFailed(IntercomError, OSError):
+    """An export cannot write its file, checkpoint or state (read-only directory, disk full, permission denied,
+    the output path is a directory). ``path`` is the file it tried, ``reason`` the system's words, ``committed``
+    the windows kept in the checkpoint (rerun the same export to resume them; 0: nothing was kept)."""
+
+    def __init__(
+        self, message: str = "", *, path: str = "", reason: str = "", committed: int = 0, **kw: Any
+    ) -> None:
+        super().__init__(message, **kw)
+        self.path = path
+        self.reason = reason
+        self.committed = committed
 
 
 _BY_STATUS: dict[int, type[APIError]] = {

@@ -13,17 +13,24 @@ is deduplicated by id (newest ``updated_at`` wins) and appears by atomic rename.
 
 Rows and Intercom's counts are compared at the end: ``ExportResult.missing`` / ``.gaps`` say what is short, and
 ``allow_gaps=False`` (the default) raises :class:`~intercomkit.errors.ExportIncomplete` after writing the file.
+
+The checkpoint and ``<path>.export.json`` are bound to the workspace they were written for: resuming or
+``since_last`` against another raises :class:`~intercomkit.errors.WorkspaceMismatch` and writes nothing. A file
+that cannot be written raises :class:`~intercomkit.errors.WriteFailed`. An interrupted export (Ctrl-C, a cancelled
+notebook cell) logs a warning on ``intercomkit.export``, and adds a note to the exception, saying what was kept.
 """
 
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from .._protocol.query import to_unix
+from .._protocol.since import parse_since
 from ..errors import ConfigurationError, ExportIncomplete
 from ._runner import ExportOptions, detect_format, run_export
 
@@ -33,7 +40,7 @@ if TYPE_CHECKING:
 __all__ = ["ExportResult", "Exporter", "export_companies", "export_contacts"]
 
 
-@dataclass
+@dataclass(repr=False)
 class ExportResult:
     """What an export wrote and how it compares with Intercom's own counts.
 
@@ -42,6 +49,9 @@ class ExportResult:
     ``vanished`` counts contacts deleted or merged while the run was going (not an error); ``created_during_run``
     counts rows skipped because they were created after the run began (the next ``since_last`` run gets them);
     ``filtered`` counts rows the server returned only because Intercom's date filters are whole-day.
+    ``resumed_windows`` / ``resumed_rows``: what was kept from an interrupted run and not fetched again.
+    ``added`` / ``updated`` (``since_last`` runs only): new rows, and rows replaced by a newer version; contacts
+    deleted in Intercom since the last run stay in the file (Intercom lists no deleted contacts).
     """
 
     kind: str
@@ -63,6 +73,9 @@ class ExportResult:
     started_at: float = 0.0
     updated_since: int | None = None
     peak_concurrency: int = 0
+    resumed_rows: int = 0
+    added: int | None = None
+    updated: int | None = None
 
     @property
     def complete(self) -> bool:
@@ -71,14 +84,66 @@ class ExportResult:
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "complete": self.complete}
 
+    @property
+    def resume_note(self) -> str | None:
+        """``resumed: 3 of 8 windows (1,250 rows) kept from the last run``, or None for a fresh run."""
+        if not self.resumed_windows:
+            return None
+        return (
+            f"resumed: {self.resumed_windows:,} of {self.windows:,} windows ({self.resumed_rows:,} rows) kept "
+            "from the last run"
+        )
+
+    @property
+    def since_last_note(self) -> str | None:
+        """``since last run: 12 added, 30 updated; …`` for a ``since_last`` run, else None."""
+        if self.added is None:
+            return None
+        return (
+            f"since last run: {self.added:,} added, {self.updated or 0:,} updated; deleted contacts are not "
+            "removed (Intercom lists no deleted contacts)"
+        )
+
+    def __repr__(self) -> str:
+        # Readable in a notebook: rounded seconds and ISO times, not 1.734912 and 1764620000.0.
+        shown = [
+            ("kind", repr(self.kind)),
+            ("path", repr(self.path)),
+            ("format", repr(self.format)),
+            ("rows", f"{self.rows:,}"),
+            ("complete", repr(self.complete)),
+            ("elapsed", f"{self.elapsed:.1f}s"),
+            ("requests", f"{self.requests:,}"),
+            ("retries", f"{self.retries:,}"),
+            ("started_at", _iso(self.started_at)),
+        ]
+        if self.updated_since is not None:
+            shown.append(("updated_since", _iso(self.updated_since)))
+        if self.expected is not None:
+            shown.append(("expected", f"{self.expected:,}"))
+        for name in ("missing", "vanished", "created_during_run", "filtered", "rate_limited"):
+            if getattr(self, name):
+                shown.append((name, f"{getattr(self, name):,}"))
+        if self.resumed_windows:
+            shown.append(
+                ("resumed", f"'{self.resumed_windows} of {self.windows} windows, {self.resumed_rows:,} rows'")
+            )
+        if self.added is not None:
+            shown += [("added", f"{self.added:,}"), ("updated", f"{self.updated or 0:,}")]
+        if self.gaps:
+            shown.append(("gaps", repr(self.gaps)))
+        return "ExportResult(" + ", ".join(f"{k}={v}" for k, v in shown) + ")"
+
     def __str__(self) -> str:
         text = (
             f"wrote {self.rows:,} {self.kind} to {self.path} in {self.elapsed:.1f}s "
             f"({self.requests:,} requests, {self.retries:,} retries"
             + (f", {self.rate_limited:,} rate-limited" if self.rate_limited else "")
-            + (f", resumed {self.resumed_windows:,} windows" if self.resumed_windows else "")
             + ")"
         )
+        for note in (self.resume_note, self.since_last_note):
+            if note:
+                text += f"; {note}"
         if self.vanished:
             text += f"; {self.vanished:,} deleted or merged during the run"
         if self.created_during_run:
@@ -94,16 +159,15 @@ class ExportResult:
         return text
 
 
-def _since(value: datetime | date | int | float | str | None) -> int | None:
+def _iso(seconds: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(seconds))
+
+
+def _since(value: datetime | date | int | float | str | None, now: float) -> int | None:
     if value is None:
         return None
     if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            raise ConfigurationError(
-                f"updated_since {value!r} is not an ISO date such as 2024-03-05 or 2024-03-05T14:00:00Z"
-            ) from None
+        return parse_since(value, now)
     if isinstance(value, float) and not isinstance(value, bool):
         value = int(value)
     return to_unix(value)
@@ -137,7 +201,8 @@ class Exporter:
         ``format``: from the suffix by default (``.csv``, ``.csv.gz``, ``.parquet``). ``fields``: output columns
         (``_frames.CONTACT_COLUMNS`` names and ``custom.<attribute>``); default all, custom attributes last.
         ``query``: a ``field(...)`` expression or Intercom's JSON. ``updated_since``: only contacts updated at or
-        after it; ``since_last=True`` takes it from the previous successful export to the same path and merges the
+        after it (a date, datetime, unix seconds, or text: ``2024-03-05``, ``2024-03-05T14:00:00Z``,
+        ``yesterday``, ``7d``, ``24h``); ``since_last=True`` takes it from the previous successful export to the same path and merges the
         changes into that file. ``concurrency``: ``"auto"`` adapts to the rate-limit headers (up to 32 requests
         in flight) or a fixed number. ``resume=False`` discards an unfinished run's checkpoint.
         """
@@ -149,7 +214,7 @@ class Exporter:
             format=detect_format(os.fspath(path), format),
             fields=list(fields) if fields is not None else None,
             query=query,
-            updated_since=_since(updated_since),
+            updated_since=_since(updated_since, self._client.now()),
             since_last=since_last,
             concurrency=concurrency,
             resume=resume,

@@ -4,6 +4,10 @@ Commit order makes a crash at any instant safe: a part is written to ``<key>.par
 ``<key>.parquet``; only then is the window added to the manifest (written to a temp file, fsynced, ``os.replace``d).
 A part without a manifest entry is ignored and rewritten on resume; a manifest entry always has its part. The
 final file is assembled in ``<out>.tmp-<pid>`` and renamed onto ``<out>``, so readers never see half a file.
+
+Both the checkpoint and the state file record the workspace they were written for (the API base URL and
+``app.id_code`` from ``GET /me``; never the token): resuming or continuing (``since_last``) against another one
+raises ``WorkspaceMismatch`` before anything is written, because it would mix two workspaces' rows in one file.
 """
 
 from __future__ import annotations
@@ -14,12 +18,48 @@ import shutil
 from collections.abc import Mapping
 from typing import Any
 
-from ..errors import ConfigurationError
+from ..errors import ConfigurationError, WorkspaceMismatch
 from ._sinks import fsync_dir
 
-__all__ = ["Manifest", "StateFile"]
+__all__ = ["Manifest", "StateFile", "check_workspace", "describe_workspace", "kept"]
 
-_VERSION = 1
+_VERSION = 2  # 2: the manifest records its workspace
+
+
+def describe_workspace(workspace: Mapping[str, Any] | None) -> str:
+    """``workspace 'Acme' (ecahpwf5) at https://api.intercom.io`` — for messages."""
+    if not workspace:
+        return "an unrecorded workspace"
+    name = f" {workspace['name']!r}" if workspace.get("name") else ""
+    return f"workspace{name} ({workspace.get('id_code') or 'no id_code'}) at {workspace.get('api')}"
+
+
+def _same(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+    return a.get("api") == b.get("api") and a.get("id_code") == b.get("id_code")
+
+
+def check_workspace(
+    recorded: Mapping[str, Any] | None, current: Mapping[str, Any], *, where: str, fix: str
+) -> None:
+    """Raise ``WorkspaceMismatch`` unless ``recorded`` (from ``where``) is the ``current`` client's workspace."""
+    if recorded is not None and _same(recorded, current):
+        return
+    raise WorkspaceMismatch(
+        f"{where} was written for {describe_workspace(recorded)}, but this client is connected to "
+        f"{describe_workspace(current)}; {fix}",
+        recorded=dict(recorded or {}),
+        current=dict(current),
+    )
+
+
+def kept(output: str) -> tuple[int, int]:
+    """(windows, rows) committed in ``output``'s checkpoint on disk; (0, 0) without one."""
+    try:
+        with open(os.path.join(f"{output}.partial", "manifest.json"), encoding="utf-8") as fh:
+            windows = json.load(fh)["windows"]
+        return len(windows), sum(int(w.get("rows", 0)) for w in windows.values())
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return 0, 0
 
 
 def _write_json_atomic(path: str, data: Mapping[str, Any]) -> None:
@@ -44,7 +84,9 @@ class Manifest:
         self.resumed = resumed
 
     @classmethod
-    def open(cls, output: str, signature: dict[str, Any], *, resume: bool) -> Manifest:
+    def open(
+        cls, output: str, signature: dict[str, Any], *, resume: bool, workspace: dict[str, Any]
+    ) -> Manifest:
         directory = f"{output}.partial"
         path = os.path.join(directory, "manifest.json")
         if os.path.exists(path) and resume:
@@ -56,7 +98,18 @@ class Manifest:
                     f"the export checkpoint {path} is unreadable ({exc}); delete {directory} or pass "
                     "resume=False (--no-resume) to start over"
                 ) from None
-            if data.get("version") != _VERSION or data.get("signature") != json.loads(json.dumps(signature)):
+            if not isinstance(data, dict) or data.get("version") != _VERSION:
+                raise ConfigurationError(
+                    f"{directory} holds an unfinished export from another version of intercomkit; pass "
+                    "resume=False (--no-resume) to discard it and start over"
+                )
+            check_workspace(
+                data.get("workspace"),
+                workspace,
+                where=f"the unfinished export in {directory}",
+                fix="pass resume=False (--no-resume) to discard it, or export to another path (--out)",
+            )
+            if data.get("signature") != json.loads(json.dumps(signature)):
                 raise ConfigurationError(
                     f"{directory} holds an unfinished export with different options (kind, format, fields, "
                     "query, since or the workspace's timezone); rerun with the same options to resume it, or pass resume=False "
@@ -66,10 +119,20 @@ class Manifest:
         if os.path.isdir(directory):
             shutil.rmtree(directory)
         os.makedirs(directory)
-        data = {"version": _VERSION, "signature": signature, "plan": None, "windows": {}}
+        data = {
+            "version": _VERSION,
+            "signature": signature,
+            "workspace": workspace,
+            "plan": None,
+            "windows": {},
+        }
         manifest = cls(directory, data, resumed=False)
         manifest.save()
         return manifest
+
+    @property
+    def workspace(self) -> dict[str, Any]:
+        return self.data["workspace"]
 
     @property
     def plan(self) -> dict[str, Any] | None:

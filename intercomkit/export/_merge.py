@@ -50,11 +50,13 @@ def merge_parts(
     part_schema: pa.Schema,
     *,
     merge_into: str | None = None,
+    counts: dict[str, int] | None = None,
 ) -> int:
     """Assemble the final file from committed parts (deduped by id, newest ``updated_at`` wins) and rename it
     onto ``path``. With ``merge_into`` (an incremental run), rows of that existing export whose id reappears in
     the parts are replaced by the new version; the rest are kept. A part may come with the record of its
-    pre-rendered CSV lines (``render_part``), copied verbatim when they are intact."""
+    pre-rendered CSV lines (``render_part``), copied verbatim when they are intact. ``counts`` (if given) gets
+    ``added`` and ``updated``: new rows, and rows of ``merge_into`` replaced by a newer version."""
     directory = os.path.dirname(os.path.abspath(path))
     tmp = os.path.join(directory, f".{os.path.basename(path)}.tmp-{os.getpid()}")
     existing: Any = None
@@ -85,6 +87,7 @@ def merge_parts(
     else:
         writer = CsvOutput(tmp, columns, gz=fmt == "csv.gz")
     rows = 0
+    replaced_rows = 0
     new_ids: set[str] = set()
     try:
         for part, rendered in parts:
@@ -104,7 +107,9 @@ def merge_parts(
 
             replaced = pa.array(sorted(new_ids), pa.string())
             for old in existing:
+                before = old.num_rows
                 old = old.filter(pc.invert(pc.is_in(old.column("id").cast(pa.string()), value_set=replaced)))
+                replaced_rows += before - old.num_rows
                 old = pa.table(
                     [
                         old.column(c) if c in old.column_names else pa.nulls(old.num_rows, pa.string())
@@ -120,6 +125,9 @@ def merge_parts(
         raise
     os.replace(tmp, path)
     fsync_dir(directory)
+    if counts is not None:
+        fresh = len(new_ids) if existing is not None else rows
+        counts.update(added=fresh - replaced_rows, updated=replaced_rows)
     return rows
 
 

@@ -29,17 +29,20 @@ from .._protocol.responses import excerpt
 from ..errors import (
     BadRequest,
     ConfigurationError,
+    Forbidden,
     InvalidQuery,
     InvalidResponse,
     NotFound,
     RateLimited,
     ServerError,
     TransportError,
+    WorkspaceMismatch,
+    WriteFailed,
 )
 from . import _plan
 from ._fields import check_custom_fields, unknown_field
 from ._limiter import RequestLimiter
-from ._manifest import Manifest, StateFile
+from ._manifest import Manifest, StateFile, check_workspace, describe_workspace
 from ._merge import merge_parts
 from ._page import read_page
 from ._sinks import (
@@ -66,6 +69,8 @@ _SORT = {"field": "created_at", "order": "ascending"}
 _EVERYONE = {"field": "role", "operator": "IN", "value": ["user", "lead"]}
 _WINDOW_RETRIES = 3  # window-level retries after the client's own retries gave up (continues from the cursor)
 _RETRYABLE = (TransportError, ServerError, InvalidResponse, RateLimited)
+# Each part file names the workspace its rows came from (Parquet metadata): the merge refuses a part of another.
+_PART_WORKSPACE = b"intercomkit.workspace"
 
 
 @dataclass
@@ -95,6 +100,7 @@ class _Tally:
     gaps: list[str] = field(default_factory=list)
     missing: int = 0
     resumed: int = 0
+    resumed_rows: int = 0
     windows: int = 0
     splits: int = 0
     restarts: int = 0
@@ -125,14 +131,21 @@ def _counted(body: dict[str, Any]) -> dict[str, Any]:
 
 
 def detect_format(path: str, fmt: str | None) -> str:
-    if fmt is not None:
-        if fmt not in ("csv", "csv.gz", "parquet"):
-            raise ConfigurationError(f"format must be 'csv', 'csv.gz' or 'parquet', got {fmt!r}")
-        return fmt
+    """The format named by ``path``'s suffix, or ``fmt``; a ``fmt`` the suffix contradicts is refused (Parquet
+    bytes in a ``.csv`` file help no one). ``fmt`` is for paths without a known suffix."""
+    if fmt is not None and fmt not in ("csv", "csv.gz", "parquet"):
+        raise ConfigurationError(f"format must be 'csv', 'csv.gz' or 'parquet', got {fmt!r}")
     lower = path.lower()
     for suffix, name in ((".csv.gz", "csv.gz"), (".csv", "csv"), (".parquet", "parquet"), (".pq", "parquet")):
         if lower.endswith(suffix):
+            if fmt is not None and fmt != name:
+                raise ConfigurationError(
+                    f"format {fmt!r} contradicts the suffix of {path!r} ({name}): drop format= (--format) or "
+                    f"name the file for {fmt}"
+                )
             return name
+    if fmt is not None:
+        return fmt
     raise ConfigurationError(
         f"cannot tell the format of {path!r} from its suffix: use .csv, .csv.gz or .parquet, or pass format="
     )
@@ -194,6 +207,37 @@ class _Run:
             "timezone": zone_name(self.zone) if self.o.kind == "contacts" else None,
         }
 
+    async def _identify(self) -> dict[str, Any]:
+        """The workspace this run reads (``GET /me``): the checkpoint, the parts and the state file record it."""
+        try:
+            me: Any = await self.client.me()
+        except (Forbidden, NotFound) as exc:
+            # A token that may not read /me: the host is all that identifies the workspace.
+            logger.warning(
+                "cannot read the workspace from GET /me (%s): the checkpoint names the API host only", exc
+            )
+            me = {}
+        app = me.get("app") if isinstance(me.get("app"), dict) else {}
+        workspace = {"api": self.client.base_url, "id_code": app.get("id_code"), "name": app.get("name")}
+        self.workspace = workspace
+        self.part_schema = self.part_schema.with_metadata({_PART_WORKSPACE: _workspace_key(workspace)})
+        return workspace
+
+    def _open_manifest(self, signature: dict[str, Any]) -> Manifest:
+        self.manifest = Manifest.open(self.o.path, signature, resume=self.o.resume, workspace=self.workspace)
+        return self.manifest
+
+    def forget_if_empty(self) -> tuple[int, int]:
+        """After a failure: (windows, rows) the checkpoint keeps; a checkpoint that keeps nothing is removed, so a
+        run that committed nothing leaves no ``.partial`` directory behind."""
+        manifest: Manifest | None = getattr(self, "manifest", None)
+        if manifest is None:
+            return 0, 0
+        windows = manifest.windows
+        if not windows:
+            manifest.remove()
+        return len(windows), sum(info["rows"] for info in windows.values())
+
     def _user_query(self) -> tuple[Any, Callable[[Mapping[str, Any]], bool] | None, int | None]:
         """(server query or None, exact post filter or None, updated_since)."""
         updated_since = self.o.updated_since
@@ -204,6 +248,13 @@ class _Run:
                     f"since_last needs a previous successful {self.o.kind} export to {self.o.path} "
                     f"(its state file {self.state.path} is missing): run a full export first"
                 )
+            check_workspace(
+                previous.get("workspace"),
+                self.workspace,
+                where=f"{self.o.path} (its state file {self.state.path})",
+                fix="run a full export (without since_last / --since-last) to replace it, or export to "
+                "another path (--out)",
+            )
             updated_since = int(previous["high_water"])
         user = self.o.query
         if user is None and updated_since is None:
@@ -262,14 +313,12 @@ class _Run:
             self.client.stats.retries,
             self.client.stats.rate_limited,
         )
+        await self._identify()
         self.zone = await self.client.workspace_timezone()
         server_query, post_filter, updated_since = self._user_query()
         self.post_filter = post_filter
         await check_custom_fields(self.client, "contacts", self.out_columns)
-        manifest = Manifest.open(
-            self.o.path, self._signature(updated_since, server_query), resume=self.o.resume
-        )
-        self.manifest = manifest
+        manifest = self._open_manifest(self._signature(updated_since, server_query))
         try:
             _plan.combine([], server_query)
             # Without the workspace's day boundaries no window can be exact: walk one chain, which needs none.
@@ -286,6 +335,7 @@ class _Run:
         self.base = server_query
         done = [_plan.Window.from_key(k) for k in manifest.windows]
         self.tally.resumed = len(done)
+        self.tally.resumed_rows = sum(info["rows"] for info in manifest.windows.values())
         for info in manifest.windows.values():
             self.tally.received += info["received"]
             self.tally.written += info["rows"]
@@ -311,6 +361,7 @@ class _Run:
                     "rows": rows,
                     "format": self.o.format,
                     "query": server_query,
+                    "workspace": self.workspace,
                 }
             )
         manifest.remove()
@@ -330,10 +381,13 @@ class _Run:
             filtered=self.tally.received - self.tally.written - self.tally.late,
             windows=len(manifest.windows),
             resumed_windows=self.tally.resumed,
+            resumed_rows=self.tally.resumed_rows,
             gaps=list(self.tally.gaps),
             started_at=float(self.frozen_at),
             updated_since=updated_since,
             peak_concurrency=self.limiter.peak,
+            added=self.merged.get("added") if self.o.since_last else None,
+            updated=self.merged.get("updated") if self.o.since_last else None,
         )
 
     async def _make_plan(self, server_query: Any, windowed: bool) -> dict[str, Any]:
@@ -658,6 +712,8 @@ class _Run:
             if info.get("part"):
                 lines = info.get("csv") if self._rendered_fits(info, columns, custom) else None
                 parts.append((os.path.join(manifest.directory, info["part"]), lines))
+        self._check_parts([path for path, _ in parts], manifest)
+        self.merged: dict[str, int] = {}
         return merge_parts(
             self.o.path,
             self.o.format,
@@ -666,7 +722,26 @@ class _Run:
             custom,
             self.part_schema,
             merge_into=self.o.path if self.o.since_last else None,
+            counts=self.merged,
         )
+
+    def _check_parts(self, paths: list[str], manifest: Manifest) -> None:
+        """Every part was fetched from the checkpoint's workspace (whatever else is on disk): nothing is merged
+        otherwise."""
+        import pyarrow.parquet as pq
+
+        expected = _workspace_key(manifest.workspace)
+        for path in paths:
+            metadata = pq.read_schema(path).metadata or {}
+            found = metadata.get(_PART_WORKSPACE, b"").decode("utf-8", "replace")
+            if found != expected:
+                raise WorkspaceMismatch(
+                    f"the part {path} was not fetched from {describe_workspace(manifest.workspace)} like the "
+                    f"rest of {manifest.directory} (it names {found or 'no workspace'!r}); nothing was written: "
+                    "pass resume=False (--no-resume) to export again from scratch",
+                    recorded=manifest.workspace,
+                    current=self.workspace,
+                )
 
     def _rendered_fits(self, info: dict[str, Any], columns: list[str], custom: dict[str, str]) -> bool:
         """A window's pre-rendered lines are the final ones: same columns, and every custom attribute it holds
@@ -685,13 +760,13 @@ class _Run:
         started = time.perf_counter()
         stats = self.client.stats
         requests0, retries0, limited0 = stats.requests, stats.retries, stats.rate_limited
+        await self._identify()
         await check_custom_fields(self.client, "companies", self.out_columns)
-        manifest = Manifest.open(self.o.path, self._signature(None, None), resume=self.o.resume)
-        self.manifest = manifest
+        manifest = self._open_manifest(self._signature(None, None))
         self.frozen_at = int(self.clock())
         expected: int | None = None
         if "chain" not in manifest.windows:
-            schema = items_table("companies", [], self.part_columns).schema
+            schema = self.part_schema
             part = PartWriter(manifest.part_path("chain"), schema)
             custom: dict[str, set[str]] = {}
             received = 0
@@ -762,11 +837,16 @@ class _Run:
             filtered=0,
             windows=1,
             resumed_windows=1 if manifest.resumed else 0,
+            resumed_rows=info["rows"] if manifest.resumed else 0,
             gaps=list(self.tally.gaps),
             started_at=float(self.frozen_at),
             updated_since=None,
             peak_concurrency=1,
         )
+
+
+def _workspace_key(workspace: Mapping[str, Any]) -> str:
+    return f"{workspace.get('api')} {workspace.get('id_code')}"
 
 
 def _first_error(group: BaseExceptionGroup) -> BaseException:
@@ -800,6 +880,42 @@ async def run_export(
     client: AsyncClient, options: ExportOptions, result_cls: type[ExportResult]
 ) -> ExportResult:
     run = _Run(client, options, result_cls)
-    if options.kind == "contacts":
-        return await run.contacts()
-    return await run.companies()
+    try:
+        if options.kind == "contacts":
+            return await run.contacts()
+        return await run.companies()
+    except (WriteFailed, TimeoutError):
+        run.forget_if_empty()
+        raise
+    except OSError as exc:
+        windows, rows = run.forget_if_empty()
+        raise _write_failed(options.path, exc, windows, rows) from exc
+    except (anyio.get_cancelled_exc_class(), KeyboardInterrupt) as exc:
+        windows, rows = run.forget_if_empty()
+        note = _kept_note(options.path, windows, rows)
+        logger.warning("export interrupted: %s", note, extra={"export_kept": True})
+        exc.add_note(f"intercomkit: {note}")
+        raise
+    except BaseException:
+        run.forget_if_empty()
+        raise
+
+
+def _kept_note(path: str, windows: int, rows: int) -> str:
+    if not windows:
+        return f"nothing was kept for {path}"
+    return (
+        f"{windows:,} finished window{'s' if windows != 1 else ''} ({rows:,} rows) kept in {path}.partial; "
+        "run the same export again to resume"
+    )
+
+
+def _write_failed(path: str, exc: OSError, windows: int, rows: int) -> WriteFailed:
+    target = exc.filename if isinstance(exc.filename, str) else path
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    return WriteFailed(
+        f"cannot write {target}: {reason}; {_kept_note(path, windows, rows)}",
+        path=target,
+        reason=reason,
+        committed=windows,
+    )

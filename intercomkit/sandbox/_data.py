@@ -219,10 +219,18 @@ def company_created_at(j: int, m: int) -> int:
 class Workspace:
     """The per-seed constants: app, admins, tag and segment catalogues, id salts."""
 
-    def __init__(self, seed: int, admins: int) -> None:
+    def __init__(
+        self, seed: int, admins: int, *, contacts: int = 0, companies: int = 0, timezone: str = "Etc/UTC"
+    ) -> None:
         rng = random.Random(f"workspace:{seed}")
         self.seed = seed
-        self.app_id = "".join(rng.choice("abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(8))
+        alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
+        for _ in range(8):  # still drawn: the id salts below stay what they were for this seed
+            rng.choice(alphabet)
+        # Sandboxes with other data are other workspaces: an export checkpoint is bound to ``app.id_code``, so a
+        # 1 000-contact sandbox must not pass for a 5 000-contact one with the same seed.
+        shape = random.Random(f"workspace:{seed}:{contacts}:{companies}:{admins}:{timezone}")
+        self.app_id = "".join(shape.choice(alphabet) for _ in range(8))
         self.contact_salt = rng.getrandbits(32)
         self.company_salt = rng.getrandbits(32)
         self.app = {

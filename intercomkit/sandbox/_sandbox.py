@@ -102,7 +102,8 @@ class Sandbox:
         self._rng = random.Random(f"sandbox:{seed}")
         self.zone = _zone(timezone)
         self.timezone = timezone
-        self._store = Store(Workspace(seed, admins), contacts, companies, self._clock)
+        workspace = Workspace(seed, admins, contacts=contacts, companies=companies, timezone=str(timezone))
+        self._store = Store(workspace, contacts, companies, self._clock)
         self._store.ws.app["timezone"] = timezone
         if render_cache:
             self._store.keep_json()
