@@ -7,10 +7,12 @@ wait, retry decisions from ``_protocol.retry``) → ``_send_once`` (one HTTP exc
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import random
 import time
+import weakref
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import tzinfo
@@ -29,7 +31,15 @@ from ._protocol.ratelimit import RateLimit
 from ._protocol.regions import BaseURL, resolve_base_url
 from ._protocol.responses import decipher
 from ._protocol.retry import RetryPolicy, is_repeatable
-from .errors import ConfigurationError, Forbidden, InvalidResponse, NotFound, OutcomeUnknown, TransportError
+from .errors import (
+    ConfigurationError,
+    EventLoopMismatch,
+    Forbidden,
+    InvalidResponse,
+    NotFound,
+    OutcomeUnknown,
+    TransportError,
+)
 
 if TYPE_CHECKING:
     from ._sync import SyncClient
@@ -111,6 +121,7 @@ class AsyncClient:
         )
         if not isinstance(max_connections, int) or max_connections < 1:
             raise ValueError("max_connections must be a positive integer")
+        self._loop: weakref.ref[asyncio.AbstractEventLoop] | None = None
         self._http = httpx.AsyncClient(
             transport=transport or ShardedTransport(max_connections),
             timeout=timeout,
@@ -196,6 +207,7 @@ class AsyncClient:
         *,
         parse: bool = True,
     ) -> Any:
+        self._check_loop()
         policy = self.retry_policy
         failures = 0
         rate_waits = 0
@@ -241,6 +253,22 @@ class AsyncClient:
                 logger.info("%s %s: HTTP %s, retrying in %.2fs", method, path, error.status, wait)
             self.stats.retries += 1
             await self._sleep(wait)
+
+    def _check_loop(self) -> None:
+        """A client's connection pool belongs to the event loop that first used it: say so, instead of letting
+        httpx/anyio fail deep inside with "bound to a different event loop" (or hang)."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # not asyncio (trio): anyio keeps the pool on its one loop
+            return
+        if self._loop is None:
+            self._loop = weakref.ref(loop)
+        elif self._loop() is not loop:
+            raise EventLoopMismatch(
+                "this AsyncClient was first used on another event loop, and a client belongs to the loop that first "
+                "used it: use it either with await or through client.sync / run_sync, not both (create a second "
+                "client for the other style; each asyncio.run() is a new loop too)"
+            )
 
     async def _wait_for_window(self) -> None:
         limit = self.rate_limit

@@ -60,12 +60,18 @@ _FORMAT_VERSION = 1
 _PROFILE_RE = re.compile(r"[A-Za-z0-9._-]{1,64}")
 _META_KEYS = ("region", "base_url", "workspace", "app_id", "admin_name", "admin_email", "created_at")
 
+# Command lines shown in the hint: tests parse each with the real parser, so they cannot drift from the CLI.
+CLI_HINTS = (
+    "intercomkit connect --profile NAME",
+    "intercomkit export contacts --profile NAME --out contacts.csv",
+)
 HOW_TO_CONNECT = (
     "No Intercom access token found. Connect with one of:\n"
     "  - await ik.connect(token='...')            (validates it and saves a profile)\n"
     "  - ik.notebook.connect()                    (the Connect widget in Jupyter)\n"
     f"  - export {ENV_TOKEN}=...                   (environment variable)\n"
-    "  - intercomkit --token ... / --profile NAME  (the command line)"
+    f"  - {CLI_HINTS[0]}        (the command line: prompts for the token, saves it)\n"
+    f"  - {CLI_HINTS[1]}  (then use the saved profile)"
 )
 
 

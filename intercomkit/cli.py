@@ -1,26 +1,64 @@
 """The ``intercomkit`` command: argument parsing and exit codes only; it calls the public API users call.
 
-Exit codes: 0 ok, 1 unexpected error, 2 usage, 3 authentication, 4 gave up on rate limit / network,
-5 export incomplete (rows missing compared with Intercom's count; ``--allow-gaps`` turns this into 0).
+Exit codes (the README's table): 0 ok, 1 a bug (an error intercomkit did not expect), 2 usage (a bad option or
+query, a checkpoint of another export or workspace, a port in use), 3 authentication, 4 gave up on rate limit /
+network, 5 export incomplete (rows missing compared with Intercom's count; ``--allow-gaps`` turns this into 0),
+6 a file cannot be written (read-only directory, disk full, the output is a directory), 130 interrupted.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import logging
 import os
+import shlex
 import sys
 from collections.abc import Sequence
 from typing import Any
 
 from . import errors
 
-__all__ = ["EXIT_AUTH", "EXIT_GAPS", "EXIT_NETWORK", "EXIT_USAGE", "main"]
+__all__ = [
+    "EXIT_AUTH",
+    "EXIT_GAPS",
+    "EXIT_INTERRUPTED",
+    "EXIT_NETWORK",
+    "EXIT_USAGE",
+    "EXIT_WRITE",
+    "main",
+]
 
 EXIT_USAGE = 2
 EXIT_AUTH = 3
 EXIT_NETWORK = 4
 EXIT_GAPS = 5
+EXIT_WRITE = 6
+EXIT_INTERRUPTED = 130
+
+
+def _at_least(minimum: float, kind: type = int) -> Any:
+    """An argparse type: a number >= ``minimum`` (``--contacts -5`` is a usage error, not a traceback)."""
+
+    def parse(text: str) -> Any:
+        try:
+            value = kind(text)
+        except ValueError:
+            value = None
+        if value is None or value < minimum:
+            what = "a whole number" if kind is int else "a number"
+            raise argparse.ArgumentTypeError(f"expected {what} >= {minimum:g}, got {text!r}")
+        return value
+
+    parse.__name__ = kind.__name__  # argparse names the type in its messages
+    return parse
+
+
+def _port(text: str) -> int:
+    value = _at_least(0)(text)
+    if value > 65535:
+        raise argparse.ArgumentTypeError(f"a port is 0..65535, got {text!r}")
+    return value
 
 
 class _Parser(argparse.ArgumentParser):
@@ -33,43 +71,106 @@ def _add_connection_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("connection (default: $INTERCOM_ACCESS_TOKEN or the saved 'default' profile)")
     g.add_argument("--sandbox", action="store_true", help="use the embedded offline sandbox workspace")
     g.add_argument(
-        "--sandbox-contacts", type=int, default=1000, metavar="N", help="sandbox size (default 1000)"
+        "--sandbox-contacts", type=_at_least(0), default=1000, metavar="N", help="sandbox size (default 1000)"
     )
-    g.add_argument("--sandbox-companies", type=int, default=100, metavar="N")
-    g.add_argument("--sandbox-seed", type=int, default=0, metavar="S")
+    g.add_argument("--sandbox-companies", type=_at_least(0), default=100, metavar="N", help="(default 100)")
+    g.add_argument("--sandbox-seed", type=int, default=0, metavar="S", help="(default 0)")
     g.add_argument(
         "--token", help="access token (prefer $INTERCOM_ACCESS_TOKEN: command lines are visible to others)"
     )
     g.add_argument("--token-env", metavar="VAR", help="read the token from this environment variable")
-    g.add_argument("--profile", help="a profile saved with ik.connect(...)")
+    g.add_argument("--profile", help="a profile saved with `intercomkit connect` or ik.connect(...)")
     g.add_argument("--region", choices=["us", "eu", "au"])
     g.add_argument("--base-url", help="API base URL (a served sandbox, a proxy)")
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from ._version import __version__
+
     parser = _Parser(prog="intercomkit", description="Intercom as a data source: export, sandbox, webhooks.")
+    parser.add_argument("--version", action="version", version=f"intercomkit {__version__}")
     parser.add_argument("-v", "--verbose", action="count", default=0, help="log requests (-vv for debug)")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     sandbox = sub.add_parser("sandbox", help="the embedded Intercom sandbox")
     sandbox_sub = sandbox.add_subparsers(dest="sandbox_command", required=True, parser_class=_Parser)
-    serve = sandbox_sub.add_parser("serve", help="serve a fake Intercom workspace over HTTP")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8765)
-    serve.add_argument("--contacts", type=int, default=1000)
-    serve.add_argument("--companies", type=int, default=100)
-    serve.add_argument("--seed", type=int, default=0)
-    serve.add_argument("--token", default="sandbox", help="the bearer token the sandbox accepts")
-    serve.add_argument("--latency-ms", type=float, default=0.0)
-    serve.add_argument("--rate-limit", type=int, default=None, metavar="N", help="requests per window")
-    serve.add_argument("--window", type=float, default=10.0, help="rate-limit window in seconds")
+    serve = sandbox_sub.add_parser(
+        "serve",
+        help="serve a fake Intercom workspace over HTTP",
+        description="Serve a generated Intercom workspace on http://HOST:PORT until Ctrl-C.",
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
+    serve.add_argument(
+        "--port",
+        type=_port,
+        default=8765,
+        help="port to listen on; 0 picks a free one (default: %(default)s)",
+    )
+    serve.add_argument(
+        "--contacts",
+        type=_at_least(0),
+        default=1000,
+        metavar="N",
+        help="contacts to generate (default: %(default)s)",
+    )
+    serve.add_argument(
+        "--companies",
+        type=_at_least(0),
+        default=100,
+        metavar="N",
+        help="companies to generate (default: %(default)s)",
+    )
+    serve.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        metavar="S",
+        help="data seed: same seed and sizes, same data (default: %(default)s)",
+    )
+    serve.add_argument(
+        "--token", default="sandbox", help="the bearer token the sandbox accepts (default: %(default)s)"
+    )
+    serve.add_argument(
+        "--latency-ms",
+        type=_at_least(0, float),
+        default=0.0,
+        metavar="MS",
+        help="delay added to every response (default: %(default)s)",
+    )
+    serve.add_argument(
+        "--rate-limit",
+        type=_at_least(1),
+        default=None,
+        metavar="N",
+        help="requests per window (default: no limit)",
+    )
+    serve.add_argument(
+        "--window",
+        type=_at_least(0.001, float),
+        default=10.0,
+        metavar="SECONDS",
+        help="rate-limit window (default: %(default)s)",
+    )
+
     serve.add_argument(
         "--timezone",
         type=_timezone,
         default="Etc/UTC",
         metavar="TZ",
-        help="the workspace timezone (IANA name, e.g. America/Los_Angeles): search days start at its midnight",
+        help="the workspace timezone (IANA name): search days start at its midnight (default: %(default)s)",
     )
+
+    connect = sub.add_parser(
+        "connect",
+        help="check an access token with GET /me and save it as a profile",
+        description="Check an access token with GET /me and save it as a profile (mode 0600). The token is read "
+        "from --token-env VAR, else $INTERCOM_ACCESS_TOKEN, else a prompt that does not echo.",
+    )
+    connect.add_argument("--profile", default="default", help="profile name (default: default)")
+    connect.add_argument("--token-env", metavar="VAR", help="read the token from this environment variable")
+    connect.add_argument("--region", choices=["us", "eu", "au"], default="us", help="(default: us)")
+    connect.add_argument("--base-url", help="API base URL (a served sandbox, a proxy)")
+    sub.add_parser("profiles", help="list saved profiles (workspace, admin, region; never tokens)")
 
     for extension in _extensions():
         extension(sub, _add_connection_options)
@@ -103,7 +204,18 @@ def _timezone(name: str) -> str:
 
 def _serve_sandbox(args: argparse.Namespace) -> int:
     from .sandbox import RateLimitConfig, Sandbox, serve
+    from .sandbox._serve import bind
 
+    try:
+        sock = bind(args.host, args.port)
+    except OSError as exc:
+        print(
+            f"intercomkit: cannot serve on {args.host}:{args.port}: {exc.strerror or exc}; pick another --port "
+            "(or stop what is using it)",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    port = sock.getsockname()[1]
     rate_limit = RateLimitConfig(limit=args.rate_limit, window=args.window) if args.rate_limit else None
     sandbox = Sandbox(
         contacts=args.contacts,
@@ -114,12 +226,54 @@ def _serve_sandbox(args: argparse.Namespace) -> int:
         rate_limit=rate_limit,
         timezone=args.timezone,
     )
+    url = f"http://{args.host}:{port}"
+    # The sandbox's token is not a secret (it opens generated data on your machine): say which one it accepts.
     print(
         f"intercomkit sandbox: {args.contacts} contacts, {args.companies} companies, timezone {args.timezone}, on "
-        f"http://{args.host}:{args.port} (token: the one you passed with --token)",
+        f"{url}, accepting the token {args.token!r} (try: INTERCOM_ACCESS_TOKEN={shlex.quote(args.token)} "
+        f"intercomkit export contacts --base-url {url} --out contacts.csv)",
         file=sys.stderr,
     )
-    serve(sandbox, host=args.host, port=args.port)
+    serve(sandbox, host=args.host, port=port, sock=sock)
+    return 0
+
+
+def _connect(args: argparse.Namespace) -> int:
+    import getpass
+
+    import anyio
+
+    from ._connection import connect
+    from ._credentials import ENV_TOKEN, CredentialStore
+
+    variable = args.token_env or (ENV_TOKEN if os.environ.get(ENV_TOKEN, "").strip() else None)
+    if variable:
+        token = os.environ.get(variable, "").strip()
+        if not token:
+            raise errors.AuthenticationRequired(f"the environment variable {variable} is empty or unset")
+    else:
+        token = getpass.getpass("Intercom access token (not echoed): ").strip()
+        if not token:
+            raise errors.AuthenticationRequired("no token was entered; nothing was saved")
+    conn = anyio.run(
+        functools.partial(connect, token, profile=args.profile, region=args.region, base_url=args.base_url)
+    )
+    print(f"{conn}; saved to {CredentialStore().path}")
+    return 0
+
+
+def _profiles(args: argparse.Namespace) -> int:
+    from ._connection import profiles
+    from ._credentials import CredentialStore
+
+    saved = profiles()
+    if not saved:
+        print(f"no saved profiles in {CredentialStore().path}; save one with: intercomkit connect")
+        return 0
+    for p in saved:
+        where = p["base_url"] or p["region"] or "us"
+        who = p["admin_email"] or p["admin_name"] or "-"
+        print(f"{p['profile']}\t{p['workspace'] or '-'} ({p['app_id'] or '-'})\t{who}\t{where}")
     return 0
 
 
@@ -142,13 +296,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     _configure_logging(args.verbose)
+    commands = {"sandbox": _serve_sandbox, "connect": _connect, "profiles": _profiles}
     try:
-        if args.command == "sandbox":
-            return _serve_sandbox(args)
-        return int(args.handler(args) or 0)
+        return int(commands.get(args.command, getattr(args, "handler", None))(args) or 0)
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+        print("intercomkit: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except (
         errors.AuthenticationRequired,
         errors.Unauthorized,
@@ -157,9 +310,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     ) as exc:
         print(f"intercomkit: authentication failed: {exc}", file=sys.stderr)
         return EXIT_AUTH
-    except errors.ConfigurationError as exc:
+    except (errors.ConfigurationError, errors.InvalidQuery) as exc:
         print(f"intercomkit: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except errors.WriteFailed as exc:
+        print(f"intercomkit: {exc}", file=sys.stderr)
+        return EXIT_WRITE
     except (errors.RateLimited, errors.TransportError, errors.ServerError) as exc:
         print(f"intercomkit: gave up: {exc}", file=sys.stderr)
         return EXIT_NETWORK

@@ -1,19 +1,32 @@
 """``intercomkit export contacts|companies --out FILE``: options, exit codes and the resume command.
 
-Exit codes (``intercomkit.cli``): 0 ok, 2 usage, 3 authentication, 4 gave up on rate limit / network (the exact
-command to resume is printed), 5 incomplete (rows missing compared with Intercom's count) unless ``--allow-gaps``.
+Exit codes (``intercomkit.cli``): 0 ok, 2 usage (also a checkpoint of another export or workspace), 3
+authentication, 4 gave up on rate limit / network, 5 incomplete (rows missing compared with Intercom's count) unless
+``--allow-gaps``, 6 a file cannot be written, 130 interrupted. Whenever finished windows are kept, the exact command
+to resume is printed; when none are, no ``.partial`` directory is left and no resume is offered.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import logging
 import shlex
 import sys
+import time
 from collections.abc import Callable
 from typing import Any
 
-from ..errors import ConfigurationError, ExportIncomplete, RateLimited, ServerError, TransportError
+from .._protocol.since import SINCE_FORMS, parse_since
+from ..errors import (
+    ConfigurationError,
+    ExportIncomplete,
+    RateLimited,
+    ServerError,
+    TransportError,
+    WriteFailed,
+)
+from ._manifest import kept
 
 __all__ = ["add_export_command", "resume_command", "run_export"]
 
@@ -30,11 +43,17 @@ def add_export_command(
     parser.add_argument(
         "--out", "-o", required=True, metavar="FILE", help="output file: .csv, .csv.gz or .parquet"
     )
-    parser.add_argument("--format", choices=["csv", "csv.gz", "parquet"], help="override the suffix")
+    parser.add_argument(
+        "--format",
+        choices=["csv", "csv.gz", "parquet"],
+        help="for an --out without one of those suffixes (a contradicting suffix is an error)",
+    )
     parser.add_argument("--fields", metavar="A,B,...", help="output columns (default: all)")
     parser.add_argument("--query", metavar="JSON", help="Intercom search query JSON (contacts)")
     since = parser.add_mutually_exclusive_group()
-    since.add_argument("--since", metavar="DATE", help="only contacts updated at/after DATE (ISO 8601)")
+    since.add_argument(
+        "--since", metavar="WHEN", help=f"only contacts updated at/after WHEN (UTC): {SINCE_FORMS}"
+    )
     since.add_argument(
         "--since-last",
         action="store_true",
@@ -81,7 +100,7 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
             except ValueError as exc:
                 raise ConfigurationError(f"--query is not valid JSON: {exc}") from None
         if args.since:
-            options["updated_since"] = args.since
+            options["updated_since"] = parse_since(args.since, time.time())
         options["since_last"] = args.since_last
     elif args.query or args.since or args.since_last:
         raise ConfigurationError("--query, --since and --since-last apply to contacts only")
@@ -123,14 +142,43 @@ def resume_command(args: argparse.Namespace) -> str:
     return command
 
 
+def _kept_line(args: argparse.Namespace) -> str | None:
+    """``3 finished windows (1,250 rows) are kept. Resume with: …``, or None when the checkpoint keeps nothing."""
+    windows, rows = kept(args.out)
+    if not windows:
+        return None
+    return (
+        f"{windows:,} finished window{'s' if windows != 1 else ''} ({rows:,} rows) "
+        f"{'are' if windows != 1 else 'is'} kept in {args.out}.partial. "
+        f"Resume with:\n  {resume_command(args)}"
+    )
+
+
+def _network_hint(exc: Exception, host: str) -> str:
+    if isinstance(exc, RateLimited):
+        return f"{host[0].upper()}{host[1:]} kept answering 429 (rate limited): wait for the window to reset, or lower --concurrency"
+    if isinstance(exc, ServerError):
+        return f"{host[0].upper()}{host[1:]} kept failing (5xx): check Intercom's status page (status.intercom.com) and try again later"
+    return f"Could not reach {host}: check your network connection, a proxy, and --base-url / --region"
+
+
+class _QuietInterrupt(logging.Filter):
+    """The runner's "export interrupted" warning is for notebooks; the CLI says the same with the command."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not getattr(record, "export_kept", False)
+
+
 def run_export(args: argparse.Namespace) -> int:
     import anyio
 
-    from ..cli import EXIT_GAPS, EXIT_NETWORK
+    from ..cli import EXIT_GAPS, EXIT_INTERRUPTED, EXIT_NETWORK, EXIT_WRITE
 
     options = _options(args)
+    host = "the in-process sandbox" if args.sandbox else "Intercom"
 
     async def main() -> Any:
+        nonlocal host
         if args.sandbox:
             from ..sandbox import Sandbox
 
@@ -147,24 +195,40 @@ def run_export(args: argparse.Namespace) -> int:
             from ..cli import client_kwargs
 
             client = AsyncClient(**client_kwargs(args))
+            host = client.base_url
         async with client:
             return await getattr(client.export, args.what)(args.out, **options)
 
+    quiet = _QuietInterrupt()
+    logging.getLogger("intercomkit.export").addFilter(quiet)
     try:
         result = anyio.run(main)
     except ExportIncomplete as exc:
         print(f"intercomkit: {exc}", file=sys.stderr)
         return EXIT_GAPS
     except (RateLimited, TransportError, ServerError) as exc:
-        print(f"intercomkit: gave up: {exc}", file=sys.stderr)
-        print("Finished windows are saved. Resume with:", file=sys.stderr)
-        print(f"  {resume_command(args)}", file=sys.stderr)
+        print(f"intercomkit: gave up: {exc}. {_network_hint(exc, host)}", file=sys.stderr)
+        line = _kept_line(args)
+        if line:
+            print(line, file=sys.stderr)
         return EXIT_NETWORK
+    except WriteFailed as exc:
+        line = _kept_line(args)
+        tail = f"; {line}" if line else "; nothing was kept"
+        print(f"intercomkit: cannot write {exc.path}: {exc.reason}{tail}", file=sys.stderr)
+        return EXIT_WRITE
+    except KeyboardInterrupt:
+        line = _kept_line(args)
+        print(f"intercomkit: interrupted; {line or 'nothing was kept'}", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    finally:
+        logging.getLogger("intercomkit.export").removeFilter(quiet)
     details = [f"{result.requests:,} requests", f"{result.elapsed:.1f}s"]
     if result.vanished:
         details.append(f"{result.vanished:,} deleted during the run")
     if not result.complete:
         print(f"intercomkit: warning: {result}", file=sys.stderr)
+    notes = "".join(f"; {note}" for note in (result.resume_note, result.since_last_note) if note)
     # One line on stdout: the details used to go to stderr first and showed up before (or after) the result.
-    print(f"wrote {result.rows} rows to {result.path} ({', '.join(details)})")
+    print(f"wrote {result.rows} rows to {result.path} ({', '.join(details)}){notes}")
     return 0

@@ -8,6 +8,7 @@ workers reading one queue; a window that turns out denser than ``split_rows`` is
 
 from __future__ import annotations
 
+import errno
 import functools
 import json
 import logging
@@ -879,6 +880,10 @@ def _describe(key: str) -> str:
 async def run_export(
     client: AsyncClient, options: ExportOptions, result_cls: type[ExportResult]
 ) -> ExportResult:
+    if os.path.isdir(options.path):  # found now, not after the whole export when the final rename fails
+        raise _write_failed(
+            options.path, IsADirectoryError(errno.EISDIR, "it is a directory", options.path), 0, 0
+        )
     run = _Run(client, options, result_cls)
     try:
         if options.kind == "contacts":

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["serve", "serve_in_thread"]
+__all__ = ["bind", "serve", "serve_in_thread"]
 
 
 def _uvicorn() -> Any:
@@ -20,10 +21,33 @@ def _uvicorn() -> Any:
     return uvicorn
 
 
-def serve(sandbox: Any, host: str = "127.0.0.1", port: int = 8765, *, log_level: str = "info") -> None:
-    """Serve ``sandbox`` on ``http://host:port`` until interrupted (blocking)."""
+def bind(host: str = "127.0.0.1", port: int = 8765) -> socket.socket:
+    """A socket bound to ``host:port`` for ``serve(sock=...)``; ``OSError`` (``EADDRINUSE``: the port is taken)
+    comes here, before anything is printed or served, instead of as a log line from inside uvicorn."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def serve(
+    sandbox: Any,
+    host: str = "127.0.0.1",
+    port: int = 8765,
+    *,
+    log_level: str = "info",
+    sock: socket.socket | None = None,
+) -> None:
+    """Serve ``sandbox`` on ``http://host:port`` (or on ``sock``, from ``bind``) until interrupted (blocking)."""
     uvicorn = _uvicorn()
-    uvicorn.run(sandbox.app, host=host, port=port, log_level=log_level, lifespan="off")
+    sock = bind(host, port) if sock is None else sock
+    config = uvicorn.Config(sandbox.app, log_level=log_level, lifespan="off")
+    uvicorn.Server(config).run(sockets=[sock])
 
 
 def serve_in_thread(

@@ -93,16 +93,33 @@ def _args(**kw):
     return argparse.Namespace(**base)
 
 
-def test_gave_up_exits_4_and_prints_the_resume_command_without_the_token(monkeypatch, capsys):
+def test_gave_up_exits_4_and_prints_the_resume_command_without_the_token(monkeypatch, capsys, tmp_path):
     async def boom(self, path, **options):
         raise errors.TransportError("POST /contacts/search failed: ConnectError")
 
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "c.csv.partial").mkdir()
+    (tmp_path / "c.csv.partial" / "manifest.json").write_text(json.dumps({"windows": {"1-2": {"rows": 7}}}))
     monkeypatch.setattr("intercomkit.export.Exporter.contacts", boom)
     code = _cli.run_export(_args(query='{"field":"role","operator":"=","value":"user"}'))
     err = capsys.readouterr().err
     assert code == 4
+    assert "Could not reach https://api.eu.intercom.io: check your network" in err
+    assert "1 finished window (7 rows) is kept" in err
     assert "intercomkit export contacts --out c.csv --query" in err and "--region eu" in err
     assert "secret-token" not in err and "$INTERCOM_ACCESS_TOKEN" in err
+
+
+def test_gave_up_with_nothing_saved_offers_no_resume(monkeypatch, capsys, tmp_path):
+    async def boom(self, path, **options):
+        raise errors.RateLimited("HTTP 429")
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("intercomkit.export.Exporter.contacts", boom)
+    assert _cli.run_export(_args()) == 4
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "api.eu.intercom.io kept answering 429" in err
+    assert "Resume" not in err and "saved" not in err
 
 
 def test_incomplete_exits_5(monkeypatch, capsys):
