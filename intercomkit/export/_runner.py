@@ -285,7 +285,8 @@ class _Run:
             initial=initial,
             unit=" rows",
             unit_scale=True,
-            desc=f"export {self.o.kind}",
+            # A resumed run starts at the rows it kept, and says so.
+            desc=f"export {self.o.kind}" + (" (resumed)" if initial else ""),
             leave=True,
         )
 
