@@ -195,7 +195,7 @@ def test_nothing_found_says_how_to_connect(store):
     with pytest.raises(AuthenticationRequired) as info:
         resolve_token(env={}, store=store, session=Session())
     message = str(info.value)
-    for hint in ("ik.connect(token=", "ik.notebook.connect()", ENV_TOKEN, "--token"):
+    for hint in ("ik.connect(token=", "ik.notebook.connect()", ENV_TOKEN, "intercomkit connect"):
         assert hint in message
 
 
