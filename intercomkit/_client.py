@@ -222,7 +222,9 @@ class AsyncClient:
                     sent=sent, repeatable=repeatable, attempt=failures, rng=self._rng
                 )
                 if wait is None:
-                    raise _transport_error(method, path, exc, sent=sent, repeatable=repeatable) from exc
+                    raise _transport_error(
+                        method, path, exc, sent=sent, repeatable=repeatable, host=self._base.host
+                    ) from exc
                 logger.info("%s %s: %s, retrying in %.2fs", method, path, type(exc).__name__, wait)
             except InvalidResponse as exc:
                 # A 2xx whose body broke in transit: safe to ask again only if asking again changes nothing.
@@ -417,7 +419,7 @@ def _clean_params(params: Mapping[str, Any] | None) -> dict[str, Any] | None:
 
 
 def _transport_error(
-    method: str, path: str, exc: Exception, *, sent: bool, repeatable: bool
+    method: str, path: str, exc: Exception, *, sent: bool, repeatable: bool, host: str
 ) -> TransportError:
     reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
     if sent and not repeatable:
@@ -425,7 +427,8 @@ def _transport_error(
             f"{method} {path} failed after it may have reached Intercom ({reason}); it was not retried because "
             "repeating it could act twice. Check whether it took effect before sending it again."
         )
-    return TransportError(f"{method} {path} failed: {reason}")
+    # The host tried, so that a wrong --base-url / --region or a dead local server is visible in the message.
+    return TransportError(f"{method} {path} on {host} failed: {reason}")
 
 
 def _resolve_credentials(profile: str | None, env: Mapping[str, str]) -> tuple[str, str | None, str | None]:

@@ -106,3 +106,16 @@ async def test_format_contradicting_the_suffix_is_refused(tmp_path):
     assert result.format == "parquet"
     with open(tmp_path / "c.data", "rb") as fh:
         assert fh.read(4) == b"PAR1"
+
+
+async def test_a_network_failure_names_the_host_and_leaves_no_checkpoint(tmp_path):
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # closed again: nothing listens there
+    client = intercomkit.AsyncClient(token="t0k", base_url=f"http://127.0.0.1:{port}", max_retries=0)
+    async with client:
+        with pytest.raises(intercomkit.errors.TransportError, match=f"on 127.0.0.1:{port} failed"):
+            await client.export.contacts(tmp_path / "c.csv", progress=False)
+    assert list(tmp_path.iterdir()) == []
