@@ -135,3 +135,30 @@ async def test_another_host_is_another_workspace(tmp_path):
     async with client:
         with pytest.raises(WorkspaceMismatch, match="proxy.example.invalid"):
             await client.export.contacts(out, progress=False)
+
+
+class NoMe(httpx.AsyncBaseTransport):
+    """A token that may not read /me: 403, as Intercom answers a missing scope."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/me"):
+            body = {
+                "type": "error.list",
+                "errors": [{"code": "token_unauthorized", "message": "Not allowed"}],
+            }
+            return httpx.Response(403, json=body)
+        return await self.inner.handle_async_request(request)
+
+
+async def test_a_token_that_may_not_read_me_binds_the_checkpoint_to_the_host(tmp_path, caplog):
+    sb = Sandbox(contacts=300, seed=2)
+    out = tmp_path / "c.csv"
+    async with _client(sb, NoMe(sb.transport())) as client:
+        result = await client.export.contacts(out, progress=False)
+    assert result.rows == 300
+    state = json.loads((tmp_path / "c.csv.export.json").read_text())
+    assert state["workspace"]["api"] == sb.base_url and state["workspace"]["id_code"] is None
+    assert "names the API host only" in caplog.text
