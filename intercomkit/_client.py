@@ -53,6 +53,9 @@ __all__ = ["AsyncClient", "ClientStats"]
 
 logger = logging.getLogger("intercomkit")
 
+# GET /me not asked yet (None is an answer: a token that may not read it).
+_UNREAD = object()
+
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
 
 
@@ -114,6 +117,7 @@ class AsyncClient:
         self.rate_limit: RateLimit | None = None
         self.stats = ClientStats()
         self._zone: tzinfo | None = _zone_override(workspace_timezone)
+        self._app: Any = _UNREAD
         timeout = (
             timeout
             if isinstance(timeout, httpx.Timeout)
@@ -330,6 +334,22 @@ class AsyncClient:
         """The admin behind the token and its workspace (``.app``): ``GET /me``. The raw dict is at ``.raw``."""
         return Admin(await self.request("GET", "/me"))
 
+    async def workspace(self) -> Mapping[str, Any] | None:
+        """The workspace behind the token: the ``app`` of ``GET /me`` (``id_code``, ``name``, ``timezone``).
+
+        Read once and cached for this client (one client, one workspace), so the export's workspace check and the
+        timezone cost one request between them. ``None`` when the token may not read ``/me`` (403/404): callers
+        fall back (the host alone names the workspace; day bounds get a margin).
+        """
+        if self._app is _UNREAD:
+            try:
+                app = (await self.me()).get("app")
+            except (Forbidden, NotFound) as exc:
+                logger.warning("cannot read the workspace from GET /me (%s)", exc)
+                app = None
+            self._app = app if isinstance(app, Mapping) else None
+        return self._app
+
     async def workspace_timezone(self) -> tzinfo:
         """The timezone where this workspace's days start: Intercom matches date filters "by calendar day" and "The
         day boundary uses your workspace's timezone" (2.16, "Searching for Timestamp Fields").
@@ -340,14 +360,8 @@ class AsyncClient:
         bound with a margin and filter exactly on the client: slower, never short.
         """
         if self._zone is None:
-            try:
-                app = (await self.me()).get("app")
-            except (Forbidden, NotFound) as exc:
-                logger.warning(
-                    "cannot read the workspace timezone from GET /me (%s): planning day bounds safely", exc
-                )
-                app = None
-            name = app.get("timezone") if isinstance(app, Mapping) else None
+            app = await self.workspace()
+            name = app.get("timezone") if app is not None else None
             zone = zone_from_name(name)
             if isinstance(zone, UnknownZone):
                 logger.warning("unknown workspace timezone %r: planning day bounds with a margin", name)

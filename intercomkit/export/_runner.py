@@ -30,7 +30,6 @@ from .._protocol.responses import excerpt
 from ..errors import (
     BadRequest,
     ConfigurationError,
-    Forbidden,
     InvalidQuery,
     InvalidResponse,
     NotFound,
@@ -210,15 +209,11 @@ class _Run:
 
     async def _identify(self) -> dict[str, Any]:
         """The workspace this run reads (``GET /me``): the checkpoint, the parts and the state file record it."""
-        try:
-            me: Any = await self.client.me()
-        except (Forbidden, NotFound) as exc:
+        app = await self.client.workspace()
+        if app is None:
             # A token that may not read /me: the host is all that identifies the workspace.
-            logger.warning(
-                "cannot read the workspace from GET /me (%s): the checkpoint names the API host only", exc
-            )
-            me = {}
-        app = me.get("app") if isinstance(me.get("app"), dict) else {}
+            logger.warning("the workspace is unknown: the checkpoint names the API host only")
+            app = {}
         workspace = {"api": self.client.base_url, "id_code": app.get("id_code"), "name": app.get("name")}
         self.workspace = workspace
         self.part_schema = self.part_schema.with_metadata({_PART_WORKSPACE: _workspace_key(workspace)})

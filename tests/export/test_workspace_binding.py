@@ -162,3 +162,10 @@ async def test_a_token_that_may_not_read_me_binds_the_checkpoint_to_the_host(tmp
     state = json.loads((tmp_path / "c.csv.export.json").read_text())
     assert state["workspace"]["api"] == sb.base_url and state["workspace"]["id_code"] is None
     assert "names the API host only" in caplog.text
+
+
+async def test_an_export_asks_get_me_once_for_both_the_workspace_and_its_timezone(tmp_path):
+    sb = Sandbox(contacts=300, seed=2, timezone="America/Los_Angeles")
+    async with _client(sb) as client:
+        await client.export.contacts(tmp_path / "c.csv", progress=False)
+    assert [path for method, path, _ in sb.request_log if path.endswith("/me")] == ["/me"]
