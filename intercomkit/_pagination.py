@@ -46,6 +46,19 @@ class Page:
         return len(self.items)
 
 
+def _unseen(items: list[dict[str, Any]], seen: set[str]) -> list[dict[str, Any]]:
+    """The items whose id was not seen before (an item without an id is kept), remembering the new ids."""
+    fresh = []
+    for item in items:
+        ident = item.get("id")
+        if ident is not None:
+            if str(ident) in seen:
+                continue
+            seen.add(str(ident))
+        fresh.append(item)
+    return fresh
+
+
 class Paginator(Generic[T]):
     """Walks one listing or search. Each iteration starts a fresh walk from the first page.
 
@@ -85,14 +98,21 @@ class Paginator(Generic[T]):
         return f"<Paginator {type(self.style).__name__} {getattr(self.style, 'path', '')!r}>"
 
     async def pages(self) -> AsyncIterator[Page]:
-        """Every page in order; a repeated page, a repeated cursor or a runaway count raises ``PaginationError``."""
+        """Every page in order; a repeated page, a repeated cursor or a runaway count raises ``PaginationError``.
+
+        Over an order that can change during the walk (``style.mutable_order``: a search sorted by ``updated_at``,
+        the companies list sorted by ``last_request_at``) a record may come back on a later page and another may be
+        skipped: repeats are dropped by id here, and such a walk is not a snapshot.
+        """
         if self._prepare is not None:
             self.style, self._post_filter = await self._prepare()
         if self._before_walk is not None:
             await self._before_walk()
         try:
             request: PageRequest | None = self.style.first()
-            guard = WalkGuard()
+            mutable = bool(getattr(self.style, "mutable_order", False))
+            guard = WalkGuard(mutable=mutable)
+            seen: set[str] | None = set() if mutable else None
             number = 0
             while request is not None:
                 body = await self._fetch_page(request)
@@ -110,6 +130,8 @@ class Paginator(Generic[T]):
                 except Exception as exc:
                     request, pending_error = None, exc
                 guard.observe(raw, body, request)  # every item: a repeating page of junk is a loop too
+                if seen is not None:
+                    items = _unseen(items, seen)
                 if self._post_filter is not None:
                     items = [item for item in items if self._post_filter(item)]
                 yield Page(items=items, body=body, request=current, number=number)

@@ -164,6 +164,11 @@ def test_reset_wait_is_always_bounded(reset, now):
         ("POST", "/messages", False),
         ("POST", "/companies", False),
         ("PATCH", "/x", False),
+        # each scroll page advances the scroll: a lost answer cannot be asked for again, only restarted
+        ("GET", "/companies/scroll", False),
+        ("GET", "/companies/scroll?scroll_param=abc", False),
+        ("GET", "/companies/scroll/", False),
+        ("GET", "/companies/abc", True),
     ],
 )
 def test_repeatable(method, path, expected):

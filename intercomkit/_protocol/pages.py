@@ -58,6 +58,9 @@ class Style:
     """Base of the pagination styles."""
 
     items_key = "data"
+    # True when the order can change during a walk (a sort by a field that records' changes move): such a walk is
+    # not a snapshot, and a record may come back on a later page.
+    mutable_order = False
 
     def first(self) -> PageRequest:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -118,6 +121,12 @@ class Search(Style):
     base: BaseURL | None = None
     starting_after: str | None = None
 
+    @property
+    def mutable_order(self) -> bool:  # type: ignore[override]
+        """Sorted by anything but ``created_at`` (or ``id``): the field can change while the walk runs."""
+        field = (self.sort or {}).get("field")
+        return field not in (None, "created_at", "id")
+
     def _body(self, cursor: str | None) -> dict[str, Any]:
         pagination: dict[str, Any] = {"per_page": self.per_page}
         if cursor:
@@ -139,13 +148,20 @@ class Search(Style):
 
 @dataclass(frozen=True)
 class PageNumber(Style):
-    """``POST /companies/list?page=&per_page=``; Intercom refuses pages past ``cap`` items."""
+    """``POST /companies/list?page=&per_page=``; Intercom refuses pages past ``cap`` items.
+
+    Intercom's description (list all companies): "The company list is sorted by the `last_request_at` field", which
+    changes as companies' users are active, so a walk is not a snapshot (``mutable_order``: the paginator drops
+    repeats by id). Near the cap the last page shrinks to a size that divides what was fetched so far, so a total
+    of 9 961..10 000 with 60 a page is still reached in full (page 250 of 40 ends exactly at 10 000).
+    """
 
     path: str
     per_page: int = 60
     method: str = "POST"
     cap: int = COMPANIES_LIST_CAP
     start_page: int = 1
+    mutable_order: bool = True
 
     def first(self) -> PageRequest:
         return PageRequest(
@@ -154,7 +170,9 @@ class PageNumber(Style):
 
     def next(self, request: PageRequest, body: dict[str, Any]) -> PageRequest | None:
         pages = body.get("pages") if isinstance(body.get("pages"), dict) else {}
-        page = (request.params or {}).get("page", 1)
+        params = request.params or {}
+        page = params.get("page", 1)
+        size = params.get("per_page", self.per_page)
         total_pages = pages.get("total_pages")
         if not self.items(body):
             return None
@@ -163,14 +181,25 @@ class PageNumber(Style):
                 return None
         elif not pages.get("next"):
             return None
-        if (page + 1) * self.per_page > self.cap:
+        fetched = page * size
+        if fetched >= self.cap:
             total = body.get("total_count")
             raise PageLimitReached(
                 f"Intercom's {self.path} stops at {self.cap:,} items"
                 + (f" and this workspace has {total:,}" if isinstance(total, int) else "")
-                + ": use client.companies.scroll() (or client.companies.frame(), which picks it) to get them all"
+                + ": use client.companies.scroll() (or client.companies.frame(), which uses it) to get them all"
             )
-        return replace(request, params={**(request.params or {}), "page": page + 1})
+        if fetched + size > self.cap:
+            size = _largest_divisor_at_most(fetched, self.cap - fetched)
+        return replace(request, params={**params, "page": fetched // size + 1, "per_page": size})
+
+
+def _largest_divisor_at_most(n: int, limit: int) -> int:
+    """The largest page size that starts exactly at item ``n`` and ends at or before the cap."""
+    for size in range(min(n, limit), 0, -1):
+        if n % size == 0:
+            return size
+    return 1
 
 
 @dataclass(frozen=True)
@@ -195,10 +224,13 @@ class Scroll(Style):
 class WalkGuard:
     """Stops walks that would never end: a page seen before, a cursor that repeats, or a count far past the total.
 
-    Keeps a digest per page, not per item, so memory stays small on million-row walks.
+    Keeps a digest per page, not per item, so memory stays small on million-row walks. ``mutable``: the walk's order
+    can change under it (a sort by ``updated_at``), so a page may legitimately come back and a record may be seen
+    again each time it changes: pages are not compared, and the walk may see up to twice the total.
     """
 
     slack: int = 0
+    mutable: bool = False
     _pages: set[bytes] = field(default_factory=set)
     _cursors: set[str] = field(default_factory=set)
     seen: int = 0
@@ -214,7 +246,7 @@ class WalkGuard:
         if isinstance(total, int) and not isinstance(total, bool) and total >= 0:
             self.total = total if self.total is None else max(self.total, total)
         self.seen += len(ids)
-        if ids:
+        if ids and not self.mutable:
             digest = hashlib.blake2b("\x1f".join(ids).encode(), digest_size=16).digest()
             if digest in self._pages:
                 raise PaginationError(
@@ -222,7 +254,8 @@ class WalkGuard:
                     "of looping forever"
                 )
             self._pages.add(digest)
-        if self.total is not None and self.seen > self.total + max(self.slack, self.total // 10 + 150):
+        allowance = (self.total if self.mutable else self.total // 10) + 150 if self.total is not None else 0
+        if self.total is not None and self.seen > self.total + max(self.slack, allowance):
             raise PaginationError(
                 f"walked {self.seen:,} items but Intercom reports {self.total:,}: stopping a runaway walk"
             )

@@ -14,14 +14,21 @@ RETRYABLE_STATUSES = frozenset({500, 502, 503, 504})
 # POSTs that only read: repeating them cannot create anything twice.
 _READ_POST_SUFFIXES = ("/search", "/companies/list")
 
+# A GET that moves server state: each scroll page advances the scroll, so a page whose answer was lost cannot be
+# asked for again. Intercom's description (scroll): "you will need to restart your scroll query: It is not
+# possible to continue from a specific point". The scroll walk restarts instead.
+_STATEFUL_GET_SUFFIXES = ("/companies/scroll",)
+
 
 def is_repeatable(method: str, path: str) -> bool:
     """True when sending the request twice has the same effect as sending it once."""
     method = method.upper()
+    bare = path.split("?", 1)[0].rstrip("/")
+    if method == "GET" and bare.endswith(_STATEFUL_GET_SUFFIXES):
+        return False
     if method in ("GET", "HEAD", "OPTIONS", "PUT", "DELETE"):
         return True
     if method == "POST":
-        bare = path.split("?", 1)[0].rstrip("/")
         return bare.endswith(_READ_POST_SUFFIXES)
     return False
 

@@ -39,6 +39,7 @@ from ..errors import (
     WorkspaceMismatch,
     WriteFailed,
 )
+from ..resources.companies import scroll_shortfall
 from . import _plan
 from ._fields import check_custom_fields, unknown_field
 from ._limiter import RequestLimiter
@@ -768,25 +769,21 @@ class _Run:
             custom: dict[str, set[str]] = {}
             received = 0
             try:
-                first = await self.client.companies.list(per_page=1).first_page()
-                expected = first.total_count
-                self._open_bar(expected, 0)
-                from .._protocol.pages import COMPANIES_LIST_CAP
-
-                walker = (
-                    self.client.companies.list(per_page=60)
-                    if expected is not None and expected <= COMPANIES_LIST_CAP
-                    else self.client.companies.scroll()
-                )
-                seen: set[str] = set()
-                async for page in walker.pages():
-                    items = [i for i in page.items if str(i.get("id")) not in seen]
-                    seen.update(str(i.get("id")) for i in items)
+                # The scroll, never the list: Intercom's list "does not include companies who have no associated
+                # users" and is sorted by `last_request_at`, which moves while we walk. The list's count of
+                # companies with users, before and after, is the floor the scroll must reach.
+                listed_before = await self.client.companies.with_users_count()
+                self._open_bar(listed_before, 0)
+                walker = self.client.companies.scroll()
+                async for page in walker.pages():  # distinct ids across restarts of the scroll
+                    items = page.items
                     received += len(items)
                     if items:
                         observe_custom(items, custom)
                         part.write(items_table("companies", items, self.part_columns))
                     self._advance(len(items))
+                listed_after = await self.client.companies.with_users_count()
+                expected, gap = scroll_shortfall(received, walker.total_count, listed_before, listed_after)
                 part.commit()
             except BaseException:
                 part.discard()
@@ -794,7 +791,6 @@ class _Run:
             finally:
                 if self.bar is not None:
                     self.bar.close()
-            gap = max((expected or 0) - received, 0)
             manifest.commit(
                 "chain",
                 {

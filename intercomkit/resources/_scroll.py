@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
 from .._pagination import Page, Paginator
 from .._protocol.pages import PageRequest, Scroll, WalkGuard
-from ..errors import BadRequest, NotFound, PaginationError, ScrollExpired, ScrollInProgress
+from ..errors import (
+    BadRequest,
+    InvalidResponse,
+    NotFound,
+    PaginationError,
+    ScrollExpired,
+    ScrollInProgress,
+    ServerError,
+    TransportError,
+)
 
 if TYPE_CHECKING:
     from .._client import AsyncClient
 
 __all__ = ["ScrollPaginator"]
+
+logger = logging.getLogger("intercomkit")
 
 # Intercom forgets an idle scroll after a minute; a scroll left open by a crashed run blocks new ones until then.
 SCROLL_IDLE_EXPIRY = 60.0
@@ -50,9 +62,18 @@ def _check_no_repeats(items: list[dict[str, Any]], this_pass: set[str]) -> None:
 class ScrollPaginator(Paginator[Any]):
     """``GET /companies/scroll``. Stops on an empty ``data`` (the ``scroll_param`` is the same on every page).
 
-    ``on_expired``: ``"restart"`` walks again from the start and skips companies already yielded; ``"raise"`` raises
-    ``ScrollExpired``. ``on_exists``: ``"wait"`` waits out Intercom's one-minute expiry of a scroll left open by a
-    crashed run (up to ``wait_limit`` seconds); ``"raise"`` raises ``ScrollInProgress`` at once.
+    A scroll page is never sent twice: each answer advances the scroll on Intercom's side, so re-sending a page
+    whose answer was lost (a timeout, a 5xx, a cut body) would skip a page silently. Intercom's description says
+    "you will need to restart your scroll query: It is not possible to continue from a specific point". So any
+    failure of a page, like an expired ``scroll_param``, starts the scroll again from the top and skips companies
+    already yielded. The lost scroll may still be open on Intercom (one scroll per app): the restart first asks at
+    once and, if Intercom answers ``scroll_exists``, waits until a minute has passed since that scroll's last
+    request ("If the scroll isn't used for 1 minute, it expires").
+
+    ``on_expired``: ``"restart"`` (default) walks again from the start; ``"raise"`` raises ``ScrollExpired`` when the
+    scroll expires or a page fails. ``max_restarts``: how many restarts in a row may return nothing new before the
+    last error is raised. ``on_exists``: ``"wait"`` waits out Intercom's one-minute expiry of a scroll left open by
+    a crashed run (up to ``wait_limit`` seconds); ``"raise"`` raises ``ScrollInProgress`` at once.
     """
 
     def __init__(
@@ -63,15 +84,20 @@ class ScrollPaginator(Paginator[Any]):
         on_expired: str = "restart",
         on_exists: str = "wait",
         wait_limit: float = SCROLL_IDLE_EXPIRY + 10,
+        max_restarts: int = 10,
     ) -> None:
         if on_expired not in ("restart", "raise"):
             raise ValueError("on_expired must be 'restart' or 'raise'")
         if on_exists not in ("wait", "raise"):
             raise ValueError("on_exists must be 'wait' or 'raise'")
+        if isinstance(max_restarts, bool) or not isinstance(max_restarts, int) or max_restarts < 0:
+            raise ValueError("max_restarts must be a non-negative integer")
         super().__init__(client, Scroll(), model=model, frame_builder="companies_frame")
         self.on_expired = on_expired
         self.on_exists = on_exists
         self.wait_limit = wait_limit
+        self.max_restarts = max_restarts
+        self.restarts = 0
 
     def _key(self) -> tuple[str, int]:
         return (self._client.base_url, hash(self._client._secrets()))
@@ -94,15 +120,21 @@ class ScrollPaginator(Paginator[Any]):
 
     async def _walk(self) -> AsyncIterator[Page]:
         seen: set[str] = set()
-        restarts = 0
+        fruitless = 0
         number = 0
+        self.restarts = 0
+        # When our previous scroll was lost: the time of its last request (it expires a minute after that).
+        lost_at: float | None = None
         while True:
             guard = WalkGuard()
             this_pass: set[str] = set()
+            fresh_in_pass = 0
             request: PageRequest | None = self.style.first()
             try:
                 while request is not None:
-                    body = await self._fetch(request)
+                    sent_at = self._client.now()
+                    body = await self._fetch(request, lost_at)
+                    lost_at = None
                     raw = self.style.items(body)
                     items = [i for i in raw if isinstance(i, dict)]
                     current, request = request, self.style.next(request, body)
@@ -114,25 +146,41 @@ class ScrollPaginator(Paginator[Any]):
                         self.total_count = total
                     fresh = [i for i in items if str(i.get("id")) not in seen]
                     seen.update(str(i.get("id")) for i in fresh)
+                    fresh_in_pass += len(fresh)
                     if fresh or not items:
                         number += 1
                         yield Page(items=fresh, body=body, request=current, number=number)
                 return
-            except (BadRequest, NotFound) as exc:
-                if request is None or "scroll_param" not in (request.params or {}) or not _is_expired(exc):
+            except (BadRequest, NotFound, ServerError, TransportError, InvalidResponse) as exc:
+                assert request is not None  # the failing request is still the current one
+                expired = isinstance(exc, BadRequest | NotFound)
+                if expired and ("scroll_param" not in (request.params or {}) or not _is_expired(exc)):
                     raise
                 if self.on_expired == "raise":
+                    what = "expired" if expired else f"failed ({type(exc).__name__})"
                     raise ScrollExpired(
-                        f"the companies scroll expired after {len(seen):,} companies ({exc.message}); "
-                        "use on_expired='restart' to start over and skip what was already returned"
-                    ) from None
-                restarts += 1
-                if restarts > 3:
-                    raise ScrollExpired(
-                        "the companies scroll expired three times in a row; giving up"
-                    ) from None
+                        f"the companies scroll {what} after {len(seen):,} companies ({_reason(exc)}); Intercom "
+                        "cannot continue a scroll from a point: use on_expired='restart' to start over and skip "
+                        "what was already returned"
+                    ) from (None if expired else exc)
+                fruitless = 0 if fresh_in_pass else fruitless + 1
+                if fruitless > self.max_restarts:
+                    if expired:
+                        raise ScrollExpired(
+                            f"the companies scroll expired {fruitless} times in a row without returning anything "
+                            "new; giving up"
+                        ) from None
+                    raise
+                # An expired scroll is gone; any other failure may have left it open on Intercom's side.
+                lost_at = None if expired else sent_at
+                self.restarts += 1
+                logger.info(
+                    "companies scroll %s after %d companies: restarting from the top",
+                    "expired" if expired else f"failed ({type(exc).__name__})",
+                    len(seen),
+                )
 
-    async def _fetch(self, request: PageRequest) -> dict[str, Any]:
+    async def _fetch(self, request: PageRequest, lost_at: float | None) -> dict[str, Any]:
         waited = 0.0
         while True:
             try:
@@ -140,12 +188,20 @@ class ScrollPaginator(Paginator[Any]):
             except BadRequest as exc:
                 if not _is_scroll_exists(exc) or request.params:
                     raise
-                if self.on_exists == "raise" or waited >= self.wait_limit:
+                if lost_at is None and (self.on_exists == "raise" or waited >= self.wait_limit):
                     raise ScrollInProgress(
                         "Intercom reports a companies scroll already open for this app (perhaps left by a run "
                         "that crashed); it expires after a minute of inactivity"
                         + (f" — waited {waited:.0f}s" if waited else "; pass on_exists='wait' to wait it out")
                     ) from None
                 step = 5.0
+                if lost_at is not None:
+                    # Our own lost scroll: it expires a minute after its last request. Wait that out in one go.
+                    step = max(lost_at + SCROLL_IDLE_EXPIRY + 1.0 - self._client.now(), 1.0)
+                    lost_at = None
                 await self._client.sleep(step)
                 waited += step
+
+
+def _reason(exc: Exception) -> str:
+    return getattr(exc, "message", "") or str(exc) or type(exc).__name__

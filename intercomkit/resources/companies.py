@@ -1,4 +1,5 @@
-"""``client.companies``: create-or-update, CRUD, contacts of a company, list (capped) and scroll (everything)."""
+"""``client.companies``: create-or-update, CRUD, contacts of a company, list (capped, companies with users) and
+scroll (every company)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,11 @@ from typing import Any
 from .._models import Company, Contact, Model
 from .._pagination import Paginator
 from .._protocol.pages import COMPANIES_LIST_CAP, CursorList, PageNumber, check_per_page
-from ..errors import BadRequest, NotFound, PageLimitReached
+from ..errors import BadRequest, NotFound, PageLimitReached, PaginationError
 from ._base import Resource, listed, segment
 from ._scroll import ScrollPaginator
 
-__all__ = ["Companies"]
+__all__ = ["Companies", "scroll_shortfall"]
 
 _COMPANY_FIELDS = {
     "company_id": str,
@@ -41,7 +42,7 @@ def _page_limit_error(exc: Exception) -> PageLimitReached | None:
     if isinstance(exc, BadRequest) and "page limit" in exc.message.lower():
         return exc.rephrased(
             f"Intercom's /companies/list stops at {COMPANIES_LIST_CAP:,} companies ({exc.message}): use "
-            "client.companies.scroll() (or client.companies.frame(), which picks it) to get them all",
+            "client.companies.scroll() (or client.companies.frame(), which uses it) to get them all",
             PageLimitReached,
         )
     return None
@@ -110,11 +111,15 @@ class Companies(Resource):
         return Company(await self._on("contact or company", (contact_id, company_id), "DELETE", path))
 
     def list(self, per_page: int = 50) -> Paginator[Company]:
-        """``POST /companies/list``, page by page. Intercom stops at 10 000 companies: past that this raises
-        ``PageLimitReached`` after yielding what it got; use ``scroll()`` or ``frame()`` for everything.
+        """``POST /companies/list``, page by page: the companies that have users, most recently active first.
 
-        ``per_page`` is at most 60; the default 50 divides 10 000, so a capped walk yields exactly the first
-        10 000 (with 60 the last allowed page ends at 9 960)."""
+        Intercom's description: "The company list is sorted by the `last_request_at` field" and "the API does not
+        include companies who have no associated users in list responses". So this is not every company, and not
+        a snapshot: a company whose users are active during the walk moves to the front (repeats are dropped, a
+        company can be missed). Intercom stops at 10 000 companies: past that this raises ``PageLimitReached``
+        after yielding the first 10 000. ``scroll()`` and ``frame()`` return every company.
+
+        ``per_page`` is at most 60."""
         style = PageNumber("/companies/list", per_page=check_per_page(per_page, 60))
         return Paginator(
             self._client,
@@ -124,15 +129,64 @@ class Companies(Resource):
             translate_error=_page_limit_error,
         )
 
-    def scroll(self, *, on_expired: str = "restart", on_exists: str = "wait") -> ScrollPaginator:
-        """Every company through ``GET /companies/scroll`` (one scroll at a time per workspace)."""
-        return ScrollPaginator(self._client, model=Company, on_expired=on_expired, on_exists=on_exists)
+    def scroll(
+        self, *, on_expired: str = "restart", on_exists: str = "wait", max_restarts: int = 10
+    ) -> ScrollPaginator:
+        """Every company through ``GET /companies/scroll``, with or without users (one scroll at a time per
+        workspace). A failed page restarts the scroll from the top (Intercom cannot continue one from a point);
+        companies already returned are skipped."""
+        return ScrollPaginator(
+            self._client,
+            model=Company,
+            on_expired=on_expired,
+            on_exists=on_exists,
+            max_restarts=max_restarts,
+        )
 
-    async def frame(self, limit: int | None = None, **options: Any) -> Any:
-        """All companies as a typed DataFrame, through the list when it can return them all, else the scroll
-        (``options`` go to ``Paginator.frame``: ``progress=``, ``dtype_backend="pyarrow"``)."""
-        first = await self.list(per_page=60).first_page()
-        total = first.total_count
-        if total is not None and total <= COMPANIES_LIST_CAP:
-            return await self.list(per_page=60).frame(limit=limit, **options)
-        return await self.scroll().frame(limit=limit, **options)
+    async def with_users_count(self) -> int | None:
+        """Intercom's count of companies that have users (``POST /companies/list``'s ``total_count``)."""
+        return (await self.list(per_page=1).first_page()).total_count
+
+    async def _every_company(self, progress: bool | None = None) -> list[dict[str, Any]]:
+        """Every company (the scroll), checked against Intercom's counts: a shortfall raises ``PaginationError``."""
+        before = await self.with_users_count()
+        scroll = self.scroll()
+        items = await scroll.raw(progress=progress)
+        after = await self.with_users_count()
+        expected, missing = scroll_shortfall(len(items), scroll.total_count, before, after)
+        if missing:
+            raise PaginationError(
+                f"the companies scroll returned {len(items):,} companies but Intercom counts at least "
+                f"{expected:,}: {missing:,} missing; run it again"
+            )
+        return items
+
+    async def frame(self, limit: int | None = None, *, progress: bool | None = None, **options: Any) -> Any:
+        """Every company as a typed DataFrame, through the scroll (the list leaves out companies without users)
+        and checked against Intercom's counts. ``limit=N`` is a quick sample instead: the first N of the list,
+        the most recently active companies that have users (a scroll stopped early would stay open on Intercom
+        for a minute and hold up the next one). ``progress=`` as ``Paginator.frame``; other ``options`` go to the
+        frame builder (``dtype_backend="pyarrow"``)."""
+        if limit is not None:
+            return await self.list(per_page=60).frame(limit=limit, progress=progress, **options)
+        from .. import _frames
+
+        return _frames.companies_frame(await self._every_company(progress), **options)
+
+
+def scroll_shortfall(
+    received: int, scroll_total: int | None, listed_before: int | None, listed_after: int | None
+) -> tuple[int | None, int]:
+    """``(expected, missing)`` for a whole scroll of ``received`` distinct companies.
+
+    A ``total_count`` on the scroll ("The total number of companies"; Intercom's own example sends null) is the
+    count to meet. Otherwise the list's count of companies with users is a floor: the scroll returns those and
+    the companies without users. The smaller of the counts taken before and after the walk is used, so companies
+    deleted meanwhile do not look missing (and companies created meanwhile are not expected).
+    """
+    if scroll_total is not None:
+        expected: int | None = scroll_total
+    else:
+        counts = [c for c in (listed_before, listed_after) if c is not None]
+        expected = min(counts) if counts else None
+    return expected, max((expected or 0) - received, 0)

@@ -304,14 +304,34 @@ def generated_email(i: int) -> str:
     return f"{first}.{last}{i}@{domain}"
 
 
+def company_without_users(j: int, seed: int) -> bool:
+    """~1 generated company in 10 starts with no contacts at all: Intercom's list leaves such companies out
+    ("the API does not include companies who have no associated users in list responses"), the scroll does not."""
+    return _mix(j * 1_000_003 + seed) % 10 == 0
+
+
 def attached_company(i: int, seed: int, m: int) -> int | None:
     """The company a generated contact starts attached to (~70 % of them), or None.
 
     Contact ``i`` only ever starts at company ``i % m`` so a company's contacts are a stride, no scan needed.
     """
-    if m <= 0 or ((i * 2_654_435_761 + seed) >> 3) % 10 >= 7:
+    if m <= 0 or ((i * 2_654_435_761 + seed) >> 3) % 10 >= 7 or company_without_users(i % m, seed):
         return None
     return i % m
+
+
+def attached_companies(n: int, seed: int, m: int) -> np.ndarray:
+    """``attached_company`` for generated contacts ``0..n-1`` at once: the company index, or -1."""
+    if m <= 0 or n <= 0:
+        return np.full(max(n, 0), -1, dtype=np.int64)
+    userless = np.array([company_without_users(j, seed) for j in range(m)], dtype=bool)
+    i = np.arange(n, dtype=np.int64)
+    if 0 <= seed < 1 << 31:
+        keep = ((i * 2_654_435_761 + seed) >> 3) % 10 < 7
+    else:  # numpy's int64 would overflow where Python's ints do not: same rule, computed one by one
+        keep = np.array([((k * 2_654_435_761 + seed) >> 3) % 10 < 7 for k in range(n)], dtype=bool)
+    company = i % m
+    return np.where(keep & ~userless[company], company, -1)
 
 
 _ANDROID_IOS_NONE = {
@@ -536,6 +556,12 @@ def new_contact_record(ws: Workspace, idx: int, created_at: int, role: str) -> d
     }
 
 
+def company_last_request_at(j: int, seed: int, m: int) -> int:
+    """A generated company's ``last_request_at``, without building the record (the list is sorted by it)."""
+    created_at = company_created_at(j, m)
+    return created_at + _mix(j * 7_919 + seed * 104_729 + 1) % (END - created_at + 1)
+
+
 def generate_company(ws: Workspace, j: int, m: int) -> dict:
     rng = _rng(ws.seed, j, 3)
     created_at = company_created_at(j, m)
@@ -557,7 +583,7 @@ def generate_company(ws: Workspace, j: int, m: int) -> dict:
         "remote_created_at": created_at - rng.randint(0, 400) * DAY,
         "created_at": created_at,
         "updated_at": rng.randint(created_at, END),
-        "last_request_at": rng.randint(created_at, END),
+        "last_request_at": company_last_request_at(j, ws.seed, m),
         "size": rng.choice((1, 5, 10, 25, 50, 100, 250, 1000, 5000)),
         "website": f"https://{name.split()[0].lower()}{j}.example.com",
         "industry": rng.choice(INDUSTRIES),

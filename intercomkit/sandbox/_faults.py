@@ -15,8 +15,10 @@ class Faults:
     """Each request independently gets a fault with probability ``rate``; the draw sequence follows ``seed``.
 
     ``drop_after_effect``: a dropped request still takes effect (the connection dies after the write), which is
-    what makes a POST's outcome genuinely unknown to the client. ``burst`` is how many requests a ``429burst``
-    turns away, counting the one that triggered it.
+    what makes a POST's outcome genuinely unknown to the client. ``error_after_effect``: a 500/502/503 is answered
+    after the request took effect (a scroll page advanced, a message sent), as when Intercom's scroll answers
+    "Request failed due to an internal network error. Please restart the scroll operation."; by default they
+    come before it. ``burst`` is how many requests a ``429burst`` turns away, counting the one that triggered it.
     """
 
     rate: float = 0.05
@@ -24,6 +26,7 @@ class Faults:
     kinds: tuple[str, ...] = FAULT_KINDS
     drop_after_effect: bool = True
     burst: int = 3
+    error_after_effect: bool = False
 
     def __post_init__(self) -> None:
         if not 0 <= self.rate <= 1:

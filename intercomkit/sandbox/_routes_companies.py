@@ -53,10 +53,11 @@ def _company_list(req: Request, indices: list[int], *, page: int, per_page: int)
 
 
 def _ordered(store: Store, order: str | None) -> list[int]:
+    """The listed companies: only those with users, by ``last_request_at`` ("Defaults to desc")."""
     if order not in (None, "", "asc", "desc"):
         raise SandboxAPIError(400, "parameter_invalid", "order must be 'asc' or 'desc'")
-    indices = store.live_company_indices()
-    return indices if order == "asc" else indices[::-1]
+    indices = store.listed_company_indices()
+    return indices[::-1] if order == "asc" else indices
 
 
 def _paging(req: Request) -> tuple[int, int]:
@@ -83,11 +84,13 @@ def list_companies_get(req: Request) -> Response:
         if j is None:
             raise SandboxAPIError(404, "company_not_found", "Company Not Found")
         return _company_list(req, [j], page=1, per_page=per_page)
-    indices = _ordered(store, q.get("order"))
     if q.get("name"):
-        indices = [j for j in indices if store.company_record(j)["name"] == q["name"]]
-        if not indices:
+        # A lookup, not a listing: a company without users is found by its name too.
+        named = [j for j in store.live_company_indices() if store.company_record(j)["name"] == q["name"]]
+        if not named:
             raise SandboxAPIError(404, "company_not_found", "Company Not Found")
+        return _company_list(req, named, page=page, per_page=per_page)
+    indices = _ordered(store, q.get("order"))
     if q.get("tag_id"):
         indices = [
             j for j in indices if any(t["id"] == q["tag_id"] for t in store.company_record(j)["tags"]["tags"])
@@ -161,7 +164,8 @@ def company_contacts(req: Request) -> Response:
 def scroll_companies(req: Request) -> Response:
     """GET /companies/scroll.
 
-    One scroll per workspace. Opening a second one while the first is in use is 400 ``scroll_exists``; a
+    Every live company, with or without users, in creation order (the scroll is not the list: activity does not
+    move companies). One scroll per workspace. Opening a second one while the first is in use is 400 ``scroll_exists``; a
     scroll_param idle for 60 s (sandbox clock), unknown, or used after the end was reached is 404 ``not_found``
     with a message saying it expired. The end of the scroll is a page with empty ``data``, after which the
     scroll is closed and a new one may be opened.

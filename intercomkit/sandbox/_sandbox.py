@@ -201,6 +201,13 @@ class Sandbox:
             j = self._store.company_index(company_id)
             return None if j is None else copy.deepcopy(self._store.company_record(j))
 
+    def company_activity(self, company_id: str, at: float | None = None) -> None:
+        """The company's users were active at ``at`` (default: the sandbox clock): its ``last_request_at`` moves
+        forward and it moves up the companies list, as on a busy workspace (tests move companies mid-walk)."""
+        with self._lock:
+            j = self._store.require_company(company_id)
+            self._store.company_seen(j, int(self._clock() if at is None else at))
+
     @property
     def messages(self) -> list[dict]:
         return self._store.messages
@@ -243,10 +250,12 @@ class Sandbox:
                 429,
                 limit_headers,
             )
-        if fault == "500":
-            body = error_body("server_error", "Request failed due to an internal network error.")
-            return json_response(body, 500, limit_headers)
-        if fault in ("502", "503"):
+        if fault in ("500", "502", "503"):
+            if self.faults is not None and self.faults.error_after_effect:
+                await self._dispatch(request)  # the effect happens, its answer is lost
+            if fault == "500":
+                body = error_body("server_error", "Request failed due to an internal network error.")
+                return json_response(body, 500, limit_headers)
             status = int(fault)
             return Response(status, proxy_html(status), {"content-type": "text/html", **limit_headers})
         if fault == "drop" and self.faults is not None and not self.faults.drop_after_effect:

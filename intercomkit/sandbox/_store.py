@@ -14,6 +14,8 @@ from array import array
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from . import _data as data
 from ._data import KIND_DELETED, KIND_LEAD, KIND_USER, Workspace
 from ._errors import SandboxAPIError
@@ -64,6 +66,9 @@ class Store:
         }
         # company index -> live contacts attached (user_count); counted on first use, then kept up to date
         self._user_counts: dict[int, int] = {}
+        # The companies list's view (who has users, in what order), cached per store version.
+        self._attachments: np.ndarray | None = None
+        self._listed: tuple[int, list[int]] | None = None
         self.version = 0
         self._json: dict[int, str] | None = None
         self._json_version = 0
@@ -314,6 +319,11 @@ class Store:
         for f in ("phone", "name", "owner_id", *self._TIME_FIELDS, "unsubscribed_from_emails"):
             if f in body:
                 rec[f] = body[f] if f != "unsubscribed_from_emails" else bool(body[f])
+        if isinstance(body.get("last_seen_at"), int):
+            # A user seen is a request on behalf of each of its companies: they move up the companies list.
+            for j in rec["_companies"]:
+                if self.company_live(j):
+                    self.company_seen(j, body["last_seen_at"])
         if "avatar" in body:
             rec["avatar"] = {"type": "avatar", "image_url": body["avatar"]} if body["avatar"] else None
         for k, v in (body.get("custom_attributes") or {}).items():
@@ -432,6 +442,47 @@ class Store:
     def live_company_indices(self) -> list[int]:
         deleted = self.company_deleted
         return [j for j in range(self.company_count) if j not in deleted]
+
+    def company_user_counts(self) -> np.ndarray:
+        """Live contacts attached to each company (index ``j``), as ``company_contacts`` counts them."""
+        counts = np.zeros(self.company_count, dtype=np.int64)
+        if self.m0 and self.n0:
+            if self._attachments is None:
+                self._attachments = data.attached_companies(self.n0, self.ws.seed, self.m0)
+            att = self._attachments
+            live = np.frombuffer(bytes(self.kind[: self.n0]), dtype=np.uint8) != data.KIND_DELETED
+            materialised = [i for i in self.records if i < self.n0]
+            if materialised:  # their companies are in company_extra
+                live[materialised] = False
+            counts[: self.m0] += np.bincount(att[live & (att >= 0)], minlength=self.m0)
+        kind = self.kind
+        for j, members in self.company_extra.items():
+            counts[j] += sum(1 for i in members if kind[i] != KIND_DELETED)
+        return counts
+
+    def last_request_at(self, j: int) -> int:
+        rec = self.company_records.get(j)
+        if rec is not None:
+            return rec["last_request_at"]
+        return data.company_last_request_at(j, self.ws.seed, self.m0)
+
+    def listed_company_indices(self) -> list[int]:
+        """What ``POST /companies/list`` shows, most recently requested first. Intercom's description: "The company
+        list is sorted by the `last_request_at` field and by default is ordered descending" and "the API does not
+        include companies who have no associated users in list responses"."""
+        if self._listed is None or self._listed[0] != self.version:
+            counts = self.company_user_counts()
+            shown = [j for j in self.live_company_indices() if counts[j] > 0]
+            shown.sort(key=lambda j: (self.last_request_at(j), j), reverse=True)
+            self._listed = (self.version, shown)
+        return self._listed[1]
+
+    def company_seen(self, j: int, at: int) -> None:
+        """Activity of the company's users: ``last_request_at`` moves forward to ``at`` (and the company up the
+        list)."""
+        if at > self.last_request_at(j):
+            self._mutable_company(j)["last_request_at"] = at
+            self.version += 1
 
     def _mutable_company(self, j: int) -> dict:
         rec = self.company_records.get(j)

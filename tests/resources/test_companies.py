@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import anyio
+import httpx
 import pytest
 
-from intercomkit import Company
-from intercomkit.errors import NotFound, PageLimitReached, ScrollExpired, ScrollInProgress
-from intercomkit.sandbox import Sandbox
+from intercomkit import AsyncClient, Company
+from intercomkit.errors import (
+    BadRequest,
+    NotFound,
+    PageLimitReached,
+    PaginationError,
+    ScrollExpired,
+    ScrollInProgress,
+)
+from intercomkit.sandbox import Faults, Sandbox
 
 pytestmark = pytest.mark.anyio
 
@@ -75,7 +83,8 @@ async def test_create_update_delete_and_membership(sb, recorded, spec_check):
 
 @pytest.fixture(scope="module")
 def huge() -> Sandbox:
-    return Sandbox(contacts=10, companies=10_050, seed=1)
+    # 10 012 of its 11 100 companies have users (the list shows only those); the scroll shows all 11 100.
+    return Sandbox(contacts=111_000, companies=11_100, seed=2)
 
 
 async def test_list_stops_at_10000_and_says_scroll_frame_returns_all(huge, recorded):
@@ -85,13 +94,21 @@ async def test_list_stops_at_10000_and_says_scroll_frame_returns_all(huge, recor
         with pytest.raises(PageLimitReached, match=r"10,000.*scroll\(\)") as info:
             async for company in client.companies.list():
                 got.append(company.id)
-        assert "10,050" in str(info.value)
+        assert "10,012" in str(info.value)
         assert len(got) == 10_000 and len(set(got)) == 10_000
         assert all(x.status == 200 for x in rec.to("POST", "/companies/list"))  # stopped before asking
 
         frame = await client.companies.frame()
-        assert len(frame) == 10_050 and frame["id"].is_unique
+        assert len(frame) == 11_100 and frame["id"].is_unique
         assert set(frame["id"]) == set(huge.company_ids())
+
+
+async def test_a_list_of_9961_to_10000_companies_is_walked_to_its_end():
+    # 60 a page ends at 9 960 and page 167 would pass the cap: the last page shrinks (page 250 of 40).
+    sb = Sandbox(contacts=110_800, companies=11_080, seed=2)
+    async with sb.client() as client:
+        listed = await client.companies.list(per_page=60).to_list()
+        assert len(listed) == len({c.id for c in listed}) == 9_998
 
 
 async def test_the_servers_page_limit_400_becomes_page_limit_reached(huge):
@@ -103,11 +120,51 @@ async def test_the_servers_page_limit_400_becomes_page_limit_reached(huge):
         assert info.value.status == 400 and info.value.code == "parameter_invalid"
 
 
-async def test_frame_uses_the_list_when_it_can(sb, recorded):
+async def test_the_list_leaves_out_companies_without_users_frame_does_not(sb, recorded):
+    # "the API does not include companies who have no associated users in list responses" (list all companies)
     client, rec = recorded(sb)
     async with client:
+        listed = {c.id for c in await client.companies.list().to_list()}
         frame = await client.companies.frame()
-    assert len(frame) == 30 and not rec.to("GET", "/companies/scroll")
+        assert set(frame["id"]) == set(sb.company_ids()) and len(frame) == 30
+        without_users = set(frame["id"]) - listed
+        assert without_users, "the sandbox has companies without users"
+        for company_id in without_users:
+            assert await client.companies.contacts_of(company_id).to_list() == []
+        assert (await client.companies.list().first_page()).total_count == len(listed)
+
+        # "Companies will be only visible in Intercom when there is at least one associated user" (create)
+        made = await client.companies.create_or_update(company_id="new-co", name="New Co")
+        assert made.id not in {c.id for c in await client.companies.list().to_list()}
+        await client.companies.attach(sb.contact_ids()[0], made.id)
+        assert made.id in {c.id for c in await client.companies.list().to_list()}
+    assert rec.to("GET", "/companies/scroll")
+
+
+async def test_the_list_follows_last_request_at_and_is_not_a_snapshot(sb):
+    # "The company list is sorted by the `last_request_at` field and by default is ordered descending"
+    async with sb.client() as client:
+        listed = await client.companies.list().to_list()
+        stamps = [c.raw["last_request_at"] for c in listed]
+        assert stamps == sorted(stamps, reverse=True)
+
+        last = listed[-1].id
+        sb.company_activity(last)
+        assert (await client.companies.list().to_list())[0].id == last
+
+        # Companies move while a walk runs: a repeat is dropped, the company moved ahead of the walk is missed.
+        seen: list[str] = []
+        async for page in client.companies.list(per_page=5).pages():
+            seen += [c["id"] for c in page.items]
+            if page.number == 1:
+                sb.company_activity(seen[0])  # pushes every other company one place down: page 2 repeats one
+                behind = (await client.companies.list().to_list())[-1].id
+                sb.company_activity(behind)  # jumps ahead of the walk
+        assert len(seen) == len(set(seen)) and behind not in seen
+
+        # The scroll is in creation order, which activity does not change: frame() has them all.
+        frame = await client.companies.frame()
+        assert set(frame["id"]) == set(sb.company_ids())
 
 
 def _clocked(total: int, clock) -> Sandbox:
@@ -145,7 +202,9 @@ async def test_a_second_scroll_in_this_process_is_refused(clock):
         try:
             with pytest.raises(ScrollInProgress, match="one at a time"):
                 await client.companies.scroll().to_list()
-            assert len(await client.companies.frame()) == 30  # fits the list: no scroll needed
+            with pytest.raises(ScrollInProgress, match="one at a time"):
+                await client.companies.frame()  # every company: the scroll
+            assert len(await client.companies.frame(limit=3)) == 3  # a sample: the list
         finally:
             await first.aclose()
         # The abandoned scroll stays open on the server for a minute: the next one waits it out.
@@ -184,3 +243,112 @@ async def test_a_scroll_left_open_by_a_crashed_run(clock):
         companies = await client.companies.scroll(on_exists="wait").to_list()
         assert len(companies) == 40
         assert 60 <= sum(clock.slept) <= 70  # waited out the minute on the client's (fake) sleep
+
+
+# -- a scroll cannot be retried, only restarted --------------------------------------------------------------
+# Intercom's description (scroll): "you will need to restart your scroll query: It is not possible to continue from
+# a specific point". The sandbox advances a scroll when it answers, even when the answer is lost on the way.
+
+LOST_ANSWERS = [
+    Faults(rate=0.15, seed=4, kinds=("drop",)),  # the connection dies after the scroll advanced
+    Faults(rate=0.15, seed=5, kinds=("truncate",)),  # the answer is cut in half
+    Faults(
+        rate=0.15, seed=6, kinds=("500", "502", "503"), error_after_effect=True
+    ),  # "Please restart the scroll"
+]
+
+
+@pytest.mark.parametrize("faults", LOST_ANSWERS, ids=["drop", "truncate", "5xx"])
+async def test_re_sending_a_lost_scroll_page_skips_it_so_the_scroll_restarts(clock, faults):
+    def faulty() -> Sandbox:
+        return Sandbox(contacts=300, companies=100, seed=2, clock=clock, faults=faults)
+
+    # What a retry of the same scroll_param does (the old behaviour): pages are skipped, silently.
+    sb = faulty()
+    async with sb.client(clock=clock, sleep=clock.sleep) as client:
+        resent: list[str] = []
+        param = None
+        while True:
+            params = {"scroll_param": param} if param else {}
+            try:
+                body = await client.request("GET", "/companies/scroll", params=params, repeatable=True)
+            except BadRequest:  # the opening request was lost after it opened the scroll: wait it out
+                assert param is None
+                await clock.sleep(61)
+                continue
+            except NotFound:  # the lost answer was the empty last page: the scroll is closed
+                break
+            param = body["scroll_param"]
+            if not body["data"]:
+                break
+            resent += [c["id"] for c in body["data"]]
+        assert len(resent) < 100 and len(set(resent)) == len(resent)
+
+    sb = faulty()
+    async with sb.client(clock=clock, sleep=clock.sleep) as client:
+        scroll = client.companies.scroll()
+        ids = [c.id async for c in scroll]
+        assert sorted(ids) == sorted(sb.company_ids()) and scroll.restarts > 0
+    # a lost scroll stays open on Intercom until it has been idle a minute: a restart waits that out
+    assert any(60 <= seconds <= 62 for seconds in clock.slept)
+
+
+async def test_a_scroll_page_is_never_re_sent_with_its_scroll_param(clock):
+    faults = Faults(rate=0.15, seed=1, kinds=("drop", "500"), error_after_effect=True)
+    sb = Sandbox(contacts=100, companies=60, seed=1, clock=clock, faults=faults)
+    sent: list[tuple[str | None, bool]] = []  # (scroll_param, whether the answer was lost)
+
+    class Spy(httpx.AsyncBaseTransport):
+        def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+            self.inner = inner
+
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            if request.url.path != "/companies/scroll":
+                return await self.inner.handle_async_request(request)
+            param = request.url.params.get("scroll_param")
+            try:
+                response = await self.inner.handle_async_request(request)
+            except httpx.TransportError:
+                sent.append((param, True))
+                raise
+            sent.append((param, response.status_code >= 500))
+            return response
+
+    async with AsyncClient(
+        token=sb.token, base_url=sb.base_url, transport=Spy(sb.transport()), clock=clock, sleep=clock.sleep
+    ) as client:
+        ids = [c.id async for c in client.companies.scroll()]
+    assert sorted(ids) == sorted(sb.company_ids())
+    lost = [i for i, (_, failed) in enumerate(sent) if failed]
+    assert lost, "the faults hit the scroll"
+    # after a lost answer the next scroll request opens a new scroll: it never continues the lost one
+    assert all(sent[i + 1][0] is None for i in lost)
+
+
+async def test_a_scroll_that_comes_back_short_is_not_returned_as_every_company(clock):
+    """The scroll has no count of its own (Intercom's example: total_count null); the list's count of companies
+    with users is a floor it must reach. A server that skips a page is caught."""
+    sb = Sandbox(contacts=300, companies=30, seed=0, clock=clock)
+
+    class SkipAPage(httpx.AsyncBaseTransport):
+        """Answers the first scroll_param request with the page after it: one page is never seen."""
+
+        def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+            self.inner, self.skipped = inner, False
+
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            if request.url.params.get("scroll_param") and not self.skipped:
+                self.skipped = True
+                await (await self.inner.handle_async_request(request)).aread()
+            return await self.inner.handle_async_request(request)
+
+    async with AsyncClient(
+        token=sb.token,
+        base_url=sb.base_url,
+        transport=SkipAPage(sb.transport()),
+        clock=clock,
+        sleep=clock.sleep,
+    ) as client:
+        with pytest.raises(PaginationError, match="at least") as info:
+            await client.companies.frame()
+    assert "missing" in str(info.value)

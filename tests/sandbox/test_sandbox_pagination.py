@@ -108,7 +108,14 @@ async def test_every_walk_yields_each_id_once(sb1000, make_client, check):
             if page >= body["pages"]["total_pages"]:
                 break
             page += 1
-        assert sorted(companies) == sorted(sb.company_ids()) and len(companies) == 100
+        # the list shows the companies that have users ("does not include companies who have no associated
+        # users"); the scroll shows every company
+        with_users = [
+            c
+            for c in sb.company_ids()
+            if (await http.get(f"/companies/{c}/contacts", params={"per_page": 1})).json()["total_count"]
+        ]
+        assert sorted(companies) == sorted(with_users) and len(companies) == len(set(companies)) < 100
         scrolled, param = [], None
         while True:
             r = await http.get("/companies/scroll", params={"scroll_param": param} if param else {})
@@ -149,14 +156,14 @@ async def test_search_pages_stable_while_contacts_change(sb, http, check):
 
 
 async def test_companies_list_page_limit(make_client, check):
-    sb = Sandbox(contacts=10, companies=10_050, seed=0)
+    sb = Sandbox(contacts=111_000, companies=11_100, seed=2)  # 10 012 companies with users
     async with make_client(sb) as http:
         ok = check(
             "post",
             "/companies/list",
             await http.post("/companies/list", params={"page": 200, "per_page": 50}),
         )
-        assert len(ok["data"]) == 50 and ok["total_count"] == 10_050 and ok["pages"]["total_pages"] == 201
+        assert len(ok["data"]) == 50 and ok["total_count"] == 10_012 and ok["pages"]["total_pages"] == 201
         r = await http.post("/companies/list", params={"page": 201, "per_page": 50})
         assert r.status_code == 400
         err = check("post", "/companies/list", r)["errors"][0]
@@ -168,7 +175,12 @@ async def test_companies_list_page_limit(make_client, check):
             "/companies/list",
             await http.post("/companies/list", params={"order": "asc", "per_page": 60}),
         )
-        assert [c["id"] for c in asc["data"]] == sb.company_ids()[:60]
+        desc = check("post", "/companies/list", await http.post("/companies/list", params={"per_page": 60}))
+        # "sorted by the `last_request_at` field and by default is ordered descending"
+        stamps = [c["last_request_at"] for c in desc["data"]]
+        assert stamps == sorted(stamps, reverse=True)
+        stamps = [c["last_request_at"] for c in asc["data"]]
+        assert stamps == sorted(stamps) and stamps[-1] < desc["data"][-1]["last_request_at"]
         scrolled, param = 0, None
         while True:
             body = (
@@ -178,7 +190,7 @@ async def test_companies_list_page_limit(make_client, check):
             if not body["data"]:
                 break
             scrolled += len(body["data"])
-        assert scrolled == 10_050
+        assert scrolled == 11_100
 
 
 async def test_scroll_quirks(make_client):
