@@ -3,7 +3,7 @@
 import random
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from intercomkit._protocol.headers import check_token, default_headers, redact
@@ -317,6 +317,62 @@ def test_page_number_stops_at_cap():
     assert nxt.params["page"] == 2
     with pytest.raises(PageLimitReached, match="scroll"):
         style.next(nxt, {**body, "pages": {"page": 2, "total_pages": 5}})
+
+
+def _list_server(total: int, cap: int = 10_000):
+    """A pure ``POST /companies/list``: items by (page, per_page), refusing pages past the cap like Intercom."""
+
+    def answer(request: PageRequest) -> dict:
+        page, per_page = request.params["page"], request.params["per_page"]
+        assert page * per_page <= cap, "Intercom would refuse this page"
+        start = (page - 1) * per_page
+        items = [{"id": str(i)} for i in range(start, min(start + per_page, total))]
+        pages = {"page": page, "per_page": per_page, "total_pages": -(-total // per_page)}
+        return {"data": items, "pages": pages, "total_count": total}
+
+    return answer
+
+
+def _walk_list(style: PageNumber, answer) -> list[str]:
+    request, got = style.first(), []
+    while request is not None:
+        body = answer(request)
+        got += [item["id"] for item in body["data"]]
+        request = style.next(request, body)
+    return got
+
+
+@example(cap=10_000, total=9_998, per_page=60)  # page 167 of 60 would pass the cap: page 250 of 40 ends at it
+@given(cap=st.integers(60, 700), total=st.integers(0, 700), per_page=st.integers(1, 60))
+def test_page_number_reaches_every_item_up_to_the_cap(cap, total, per_page):
+    style, answer = PageNumber("/companies/list", per_page=per_page, cap=cap), _list_server(total, cap)
+    if total <= cap:
+        assert _walk_list(style, answer) == [str(i) for i in range(total)]
+    else:  # the first `cap` items, then a pointer to the scroll
+        with pytest.raises(PageLimitReached, match="scroll"):
+            _walk_list(style, answer)
+
+
+def test_a_mutable_order_is_not_a_snapshot():
+    # A search sorted by updated_at (or the companies list, by last_request_at) can legitimately repeat a page.
+    assert Search("/contacts/search", {}, sort={"field": "updated_at", "order": "ascending"}).mutable_order
+    assert not Search(
+        "/contacts/search", {}, sort={"field": "created_at", "order": "ascending"}
+    ).mutable_order
+    assert not Search("/contacts/search", {}).mutable_order and PageNumber("/companies/list").mutable_order
+    page = [{"id": "1"}]
+    guard = WalkGuard(mutable=True)
+    guard.observe(
+        page, {"total_count": 3}, PageRequest("POST", "/x", json={"pagination": {"starting_after": "a"}})
+    )
+    guard.observe(
+        page, {"total_count": 3}, PageRequest("POST", "/x", json={"pagination": {"starting_after": "b"}})
+    )
+    with pytest.raises(PaginationError, match="repeated"):  # a cursor that repeats is still a loop
+        guard.observe(page, {}, PageRequest("POST", "/x", json={"pagination": {"starting_after": "b"}}))
+    with pytest.raises(PaginationError, match="runaway"):  # and a walk far past twice the total
+        for i in range(200):
+            guard.observe([{"id": str(i)}], {"total_count": 3}, None)
 
 
 def test_scroll_stops_on_empty_data_not_on_repeated_param():

@@ -1,6 +1,6 @@
 """The ``POST /messages`` body, checked against the 2.16 ``create_message_request`` schema. Pure.
 
-Rules (Intercom's, enforced before any request): ``message_type`` is ``in_app`` or ``email``; email needs a
+Rules (Intercom's, enforced before any request): ``message_type`` is in-app or ``email``; email needs a
 ``subject`` and a ``template`` (``plain`` or ``personal``); ``from`` is ``{"type": "admin", "id": <int>}``; ``to`` is
 ``{"type": "user" | "lead", "id": <contact id>}`` with the type taken from the contact's role.
 """
@@ -22,7 +22,12 @@ __all__ = [
     "recipient",
 ]
 
-MESSAGE_TYPES = ("in_app", "email")
+MESSAGE_TYPES = ("inapp", "email")
+# The 2.16 description contradicts itself: create_message_request's enum says `in_app`, but its own request
+# examples for POST /messages ("message_type: inapp"), its `message` schema and its responses say `inapp`, and so
+# do Intercom's official SDKs (intercom-node, src/api/resources/messages/client/Client.ts: `message_type: "inapp"`).
+# We send what Intercom's own clients send and accept both spellings from the user.
+_SPELLINGS = {"inapp": "inapp", "in_app": "inapp", "email": "email"}
 STYLES = ("plain", "personal")
 _CONTACT_ID = re.compile(r"^[0-9a-f]{24}$")
 
@@ -30,16 +35,20 @@ _CONTACT_ID = re.compile(r"^[0-9a-f]{24}$")
 def message_kind(
     message_type: str | None, subject: str | None, template: str | None
 ) -> tuple[str, str | None]:
-    """``(message_type, template)`` after the checks; ``None`` type means email when a subject is given.
+    """``(message_type, template)`` after the checks, as sent (``inapp`` or ``email``); ``None`` type means email
+    when a subject is given.
 
     ``template=None`` means ``"plain"`` for email. A subject or template on an in-app message is refused rather than
     dropped: Intercom would not show it.
     """
     if message_type is None:
-        message_type = "email" if subject is not None else "in_app"
-    if message_type not in MESSAGE_TYPES:
-        hint = " (write 'in_app')" if message_type in ("inapp", "in-app", "chat") else ""
-        raise InvalidMessage(f"message_type must be 'in_app' or 'email', got {message_type!r}{hint}")
+        message_type = "email" if subject is not None else "inapp"
+    if message_type not in _SPELLINGS:
+        hint = " (write 'inapp')" if message_type in ("in-app", "chat", "InApp") else ""
+        raise InvalidMessage(
+            f"message_type must be 'inapp' (or 'in_app') or 'email', got {message_type!r}{hint}"
+        )
+    message_type = _SPELLINGS[message_type]
     if message_type == "email":
         if subject is None or (isinstance(subject, str) and not subject.strip()):
             raise InvalidMessage("an email needs a subject: pass subject='...'")

@@ -20,8 +20,10 @@ class Contacts(Resource):
 
     async def create(self, **fields: Any) -> Contact:
         """``role``, ``external_id``, ``email``, ``phone``, ``name``, ``avatar``, ``last_seen_at``, ``signed_up_at``,
-        ``owner_id``, ``unsubscribed_from_emails``, ``custom_attributes``. A duplicate raises ``Conflict`` with
-        ``existing_id`` when Intercom names it. Not retried on an ambiguous failure (it would create twice)."""
+        ``owner_id``, ``unsubscribed_from_emails``, ``custom_attributes``. An ``external_id`` that exists raises
+        ``Conflict`` with ``existing_id`` when Intercom names it. An email is not a key (two contacts may share
+        one): never rely on ``Conflict`` to avoid a duplicate, look the contact up first. Not retried on an
+        ambiguous failure (it would create twice)."""
         body = check_contact_fields(fields)
         if not any(key in body for key in ("email", "external_id", "role")):
             raise TypeError("create a contact with at least one of email, external_id or role")

@@ -30,8 +30,8 @@ class Messages(Resource):
 
         ``to`` is a contact id or a contact (``Contact``, dict, DataFrame row) with ``id`` and ``role``; the
         recipient type (``user``/``lead``) is its role (looked up with ``GET /contacts/{id}`` when not given).
-        ``message_type`` is ``"in_app"`` or ``"email"`` (default: email when a ``subject`` is given, else in-app);
-        an email needs a subject, ``template`` is ``"plain"`` (default) or ``"personal"``.
+        ``message_type`` is ``"inapp"`` (``"in_app"`` works too) or ``"email"`` (default: email when a ``subject``
+        is given, else in-app); an email needs a subject, ``template`` is ``"plain"`` (default) or ``"personal"``.
 
         ``.id`` of the result is a **message id, not a conversation id**: Intercom opens a conversation only once
         the contact replies. ``POST /messages`` is never retried after it may have reached Intercom: an

@@ -54,9 +54,11 @@ def create_message(req: Request) -> Response:
     store = req.sandbox._store
     body = req.json_object()
     mtype = body.get("message_type")
-    if mtype not in ("in_app", "email"):
+    # The description's request enum says `in_app`; its examples, responses and Intercom's SDKs say `inapp`.
+    # Accept both, answer `inapp` (as its response examples do).
+    if mtype not in ("inapp", "in_app", "email"):
         raise SandboxAPIError(
-            400, "parameter_invalid", "message_type must be 'in_app' or 'email'", field="message_type"
+            400, "parameter_invalid", "message_type must be 'inapp' or 'email'", field="message_type"
         )
     if not isinstance(body.get("body"), str) or not body["body"]:
         raise SandboxAPIError(400, "parameter_invalid", "Body is required", field="body")

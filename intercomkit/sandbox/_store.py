@@ -230,15 +230,17 @@ class Store:
         self.events.append((f"contact.{rec['role']}.{verb}", copy.deepcopy(self.render_contact(rec))))
 
     def _check_duplicates(self, email: Any, external_id: Any, *, own: int | None) -> None:
-        for found in (
-            self.find_by_email(email) if isinstance(email, str) and email else None,
-            self.find_by_external_id(external_id) if isinstance(external_id, str) and external_id else None,
-        ):
-            if found is not None and found != own:
-                existing = self.ws.contact_id(self.created[found], found)
-                raise SandboxAPIError(
-                    409, "conflict", f"A contact matching those details already exists with id={existing}"
-                )
+        # external_id is "A unique identifier for the contact" (create_contact_request): a second one conflicts.
+        # An email is not unique: leads share them, and two users with different external ids may have the same
+        # one; the description documents no 409 for it, so the sandbox never answers one (``email`` is unused).
+        found = (
+            self.find_by_external_id(external_id) if isinstance(external_id, str) and external_id else None
+        )
+        if found is not None and found != own:
+            existing = self.ws.contact_id(self.created[found], found)
+            raise SandboxAPIError(
+                409, "conflict", f"A contact matching those details already exists with id={existing}"
+            )
 
     def create_contact(self, body: dict) -> dict:
         if not any(k in body for k in ("email", "external_id", "role")):
@@ -267,6 +269,12 @@ class Store:
         self._validate_fields(body)
         if "role" in body and body["role"] not in ("user", "lead"):
             raise _bad("role", "'user' or 'lead'")
+        if body.get("role") == "lead" and self.kind[idx] == KIND_USER:
+            # Conversions go one way: "You can merge a contact with a `role` of `lead` into a contact with a `role`
+            # of `user`" (merge); a lead may become a user, a user never becomes a lead.
+            raise SandboxAPIError(
+                400, "parameter_invalid", "A user cannot be converted to a lead", field="role"
+            )
         self._check_duplicates(body.get("email"), body.get("external_id"), own=idx)
         rec = self._mutable(idx)
         self._apply_fields(idx, rec, body, now=max(self.now(), rec["created_at"]))

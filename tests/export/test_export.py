@@ -211,9 +211,36 @@ async def test_companies_export(tmp_path):
     sb = Sandbox(contacts=10, companies=230, seed=2)
     async with _client(sb) as client:
         result = await client.export.companies(tmp_path / "co.parquet", progress=False)
+        with_users = (await client.companies.list().first_page()).total_count
     table = pq.read_table(tmp_path / "co.parquet")
     assert result.complete and table.num_rows == 230
     assert set(table.column("id").to_pylist()) == set(sb.company_ids())
+    # the list "does not include companies who have no associated users": its count is a floor, not the total
+    assert result.expected == with_users < 230
+
+
+class _BusyWorkspace(httpx.AsyncBaseTransport):
+    """Companies' users are active while the export runs: each request moves one company to the list's front."""
+
+    def __init__(self, sb: Sandbox) -> None:
+        self.sb, self.inner, self.n = sb, sb.transport(), 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        ids = self.sb.company_ids()
+        self.n += 1
+        self.sb.company_activity(ids[(self.n * 37) % len(ids)], at=2_000_000_000 + self.n)
+        return await self.inner.handle_async_request(request)
+
+
+async def test_companies_export_on_a_busy_workspace_is_complete(tmp_path):
+    # "The company list is sorted by the `last_request_at` field": a walk of the list would repeat and miss
+    # companies here; the scroll does not move.
+    sb = Sandbox(contacts=2000, companies=200, seed=4)
+    async with _client(sb, _BusyWorkspace(sb)) as client:
+        result = await client.export.companies(tmp_path / "co.csv", progress=False)
+    ids = _csv_ids(tmp_path / "co.csv")
+    assert result.complete and not result.gaps and len(ids) == len(set(ids)) == 200
+    assert set(ids) == set(sb.company_ids())
 
 
 async def test_bad_options_are_named_errors(tmp_path):

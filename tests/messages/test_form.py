@@ -42,7 +42,7 @@ async def test_search_preview_send_confirm_sends_exactly_once(sb, client, admin_
     sent = sb.messages[0]
     assert sent["to"] == {"type": contact["role"], "id": contact["id"]}
     assert sent["from"] == {"type": "admin", "id": int(admin_id)}
-    assert sent["message_type"] == "in_app"
+    assert sent["message_type"] == "inapp"  # what Intercom's own clients send (see messages/_payload.py)
     assert sent["body"].startswith("Hi ")
     assert "{{" not in sent["body"]
     assert sent["id"] in form.result.value

@@ -12,11 +12,14 @@ async def test_send_in_app_follows_the_spec(sb, client, admin_id):
     assert message.id == sb.messages[0]["id"]
     sent = {k: v for k, v in sb.messages[0].items() if k not in ("id", "created_at")}
     assert sent == {
-        "message_type": "in_app",
+        "message_type": "inapp",  # the description's examples and Intercom's SDKs; its enum says in_app
         "body": "Hello",
         "from": {"type": "admin", "id": int(admin_id)},
         "to": {"type": role, "id": cid},
     }
+    # either spelling from the user; Intercom's own spelling on the wire and in the answer
+    again = await client.messages.send(from_admin=admin_id, to=cid, body="Hi", message_type="in_app")
+    assert sb.messages[1]["message_type"] == "inapp" and again.raw["message_type"] == "inapp"
 
 
 async def test_send_email_to_a_contact_object_uses_its_role(sb, client, admin_id):
@@ -36,7 +39,7 @@ async def test_send_email_to_a_contact_object_uses_its_role(sb, client, admin_id
         ({"message_type": "email"}, "subject"),
         ({"message_type": "email", "subject": "  "}, "subject"),
         ({"message_type": "email", "subject": "s", "template": "fancy"}, "template"),
-        ({"message_type": "inapp"}, "in_app"),
+        ({"message_type": "in-app"}, "write 'inapp'"),
         ({"message_type": "in_app", "subject": "s"}, "only used by emails"),
         ({"template": "plain"}, "only used by emails"),
         ({"body": "  "}, "empty"),

@@ -409,6 +409,6 @@ def test_send_form_sends_exactly_that_message(lab: Lab, page: object) -> None:
     assert row["id"] == message_id
     assert row["from.id"] == admin_id
     assert row["to.email"] == email
-    assert row["message_type"] == "in_app"
+    assert row["message_type"] == "inapp"
     shown = row["body"]  # pandas shortens long cells to 50 characters, ending them with "..."
     assert shown == expected_body or (shown.endswith("...") and expected_body.startswith(shown[:-3])), shown

@@ -125,14 +125,17 @@ async def test_not_found_names_the_id_and_conflict_carries_the_existing_id(sb, c
         with pytest.raises(NotFound, match=missing) as info:
             await call
         assert info.value.status == 404
-    existing = await client.contacts.create(email="dup@acme.com")
+    existing = await client.contacts.create(email="dup@acme.com", external_id="ext-dup")
     with pytest.raises(Conflict) as info:
-        await client.contacts.create(email="dup@acme.com")
+        await client.contacts.create(email="other@acme.com", external_id="ext-dup")
     assert info.value.existing_id == existing.id and info.value.status == 409
     other = await client.contacts.create(email="other@acme.com")
     with pytest.raises(Conflict) as info:
-        await client.contacts.update(other.id, email="dup@acme.com")
+        await client.contacts.update(other.id, external_id="ext-dup")
     assert info.value.existing_id == existing.id
+    # An email is not a key: Intercom lets two contacts share one, so Conflict never guards against duplicates.
+    twin = await client.contacts.create(email="dup@acme.com", external_id="ext-twin")
+    assert twin.id != existing.id
 
 
 async def test_tags_notes_and_companies_of_a_contact(sb, client):

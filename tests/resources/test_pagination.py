@@ -200,3 +200,18 @@ async def test_out_of_range_numbers_do_not_abort_a_frame():
         assert (await c.contacts.list().to_list())[0].created_at is None  # the model copes
         frame = await c.contacts.list().frame()
         assert len(frame) == 1 and frame["created_at"].isna().all()
+
+
+async def test_a_search_sorted_by_a_field_that_changes_drops_repeats(sb, client):
+    """Sorted by updated_at, a contact updated during the walk moves behind the cursor and comes back: the walk
+    drops the repeat (it is not a snapshot) instead of returning it twice or calling it a loop."""
+    query = ik.field("role").isin(["user", "lead"])
+    seen: list[str] = []
+    async for page in client.contacts.search(query, sort="updated_at", per_page=7).pages():
+        seen += [c["id"] for c in page.items]
+        if page.number <= 5:
+            for contact_id in seen[-7:]:  # already returned: each moves to the end of the order
+                await client.contacts.update(contact_id, name="Moved")
+    assert len(seen) == len(set(seen)) == len(sb.contact_ids())
+    raw = [c["id"] for c in await client.contacts.search(query, sort="updated_at", per_page=7).raw()]
+    assert len(raw) == len(set(raw)) == len(sb.contact_ids())

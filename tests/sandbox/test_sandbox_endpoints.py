@@ -78,12 +78,11 @@ async def test_create_contact_and_duplicates(sb, http, check):
     assert new["id"] in sb.contact_ids() and events == ["contact.user.created"]
     lead = check("post", "/contacts", await http.post("/contacts", json={"role": "lead"}))
     assert lead["role"] == "lead" and events[-1] == "contact.lead.created"
-    # both a new and a generated contact's email / external_id conflict, naming the existing id
-    existing = sb.get_contact(sb.contact_ids()[0])
+    # external_id is "A unique identifier for the contact": a new or a generated one conflicts, naming the owner
+    existing = next(c for c in map(sb.get_contact, sb.contact_ids()) if c["external_id"])
     for body, owner in (
-        ({"email": "NEW.person@example.com"}, new["id"]),
         ({"external_id": "ext-1"}, new["id"]),
-        ({"email": existing["email"]}, existing["id"]),
+        ({"external_id": existing["external_id"], "email": "someone.else@example.com"}, existing["id"]),
     ):
         r = await http.post("/contacts", json=body)
         assert r.status_code == 409
@@ -91,11 +90,28 @@ async def test_create_contact_and_duplicates(sb, http, check):
             r.json()["errors"][0]["message"]
             == f"A contact matching those details already exists with id={owner}"
         )
-    if existing["external_id"]:
-        r = await http.post("/contacts", json={"external_id": existing["external_id"]})
-        assert r.status_code == 409
-    r = await http.put(f"/contacts/{lead['id']}", json={"email": existing["email"]})
+    r = await http.put(f"/contacts/{lead['id']}", json={"external_id": "ext-1"})
     assert r.status_code == 409
+    # an email is not unique: a lead, or a user with another external_id, may share one
+    for body in (
+        {"role": "lead", "email": existing["email"]},
+        {"email": existing["email"].upper(), "external_id": "ext-2"},
+    ):
+        twin = check("post", "/contacts", await http.post("/contacts", json=body))
+        assert twin["id"] not in (existing["id"], new["id"])
+    assert check(
+        "put",
+        "/contacts/{contact_id}",
+        await http.put(f"/contacts/{lead['id']}", json={"email": new["email"]}),
+    )
+    # a lead may become a user; a user never becomes a lead (only "a contact with a `role` of `lead`" merges
+    # "into a contact with a `role` of `user`")
+    r = await http.put(f"/contacts/{new['id']}", json={"role": "lead"})
+    assert r.status_code == 400 and "cannot be converted" in r.json()["errors"][0]["message"]
+    converted = check(
+        "put", "/contacts/{contact_id}", await http.put(f"/contacts/{lead['id']}", json={"role": "user"})
+    )
+    assert converted["role"] == "user"
     assert (await http.post("/contacts", json={"name": "no key"})).status_code == 400
     assert (await http.post("/contacts", content=b"{not json")).status_code == 400
     assert (await http.post("/contacts", json={"email": 5})).status_code == 400
@@ -245,6 +261,9 @@ async def test_messages(sb, http, check):
     assert sb.messages[-1]["id"] == msg["id"] and sb.messages[-1]["to"]["id"] == to["id"]
     inapp = check("post", "/messages", await http.post("/messages", json={**body, "message_type": "in_app"}))
     assert inapp["message_type"] == "inapp" and inapp["id"] != msg["id"]
+    # the request enum says in_app, the description's own examples and Intercom's SDKs send inapp: both work
+    spelled = check("post", "/messages", await http.post("/messages", json={**body, "message_type": "inapp"}))
+    assert spelled["message_type"] == "inapp" and spelled["id"] != inapp["id"]
     bad = [
         ({**body, "body": ""}, 400),
         ({**body, "subject": None}, 422),
@@ -258,7 +277,7 @@ async def test_messages(sb, http, check):
         r = await http.post("/messages", json=payload)
         assert r.status_code == status, payload
         check("post", "/messages", r)
-    assert len(sb.messages) == 2
+    assert len(sb.messages) == 3
     r = await http.post("/messages", json={**body, "from": {"type": "admin", "id": 1}})
     assert r.json()["errors"][0]["code"] == "admin_not_found"
 
