@@ -44,7 +44,8 @@ __all__ = ["ExportResult", "Exporter", "export_companies", "export_contacts"]
 class ExportResult:
     """What an export wrote and how it compares with Intercom's own counts.
 
-    ``expected`` is Intercom's ``total_count`` for the query, for contacts created before the run began;
+    ``expected`` is Intercom's ``total_count`` for the query, for contacts created before the run began (for
+    companies: the count of companies with users, a floor, since the file also has the companies without users);
     ``missing`` is how many of those the export lacks (0 when complete; ``gaps`` says where).
     ``vanished`` counts contacts deleted or merged while the run was going (not an error); ``created_during_run``
     counts rows skipped because they were created after the run began (the next ``since_last`` run gets them);
