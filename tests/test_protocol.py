@@ -360,16 +360,18 @@ def test_a_mutable_order_is_not_a_snapshot():
         "/contacts/search", {}, sort={"field": "created_at", "order": "ascending"}
     ).mutable_order
     assert not Search("/contacts/search", {}).mutable_order and PageNumber("/companies/list").mutable_order
-    page = [{"id": "1"}]
+    a, b = [{"id": "1"}], [{"id": "2"}]
+
+    def at(cursor: str) -> PageRequest:
+        return PageRequest("POST", "/x", json={"pagination": {"starting_after": cursor}})
+
     guard = WalkGuard(mutable=True)
-    guard.observe(
-        page, {"total_count": 3}, PageRequest("POST", "/x", json={"pagination": {"starting_after": "a"}})
-    )
-    guard.observe(
-        page, {"total_count": 3}, PageRequest("POST", "/x", json={"pagination": {"starting_after": "b"}})
-    )
+    for page, cursor in ((a, "a"), (b, "b"), (a, "c")):  # page a again, later: a record that moved
+        guard.observe(page, {"total_count": 3}, at(cursor))
+    with pytest.raises(PaginationError, match="twice"):  # the same page right after itself: a stuck server
+        guard.observe(a, {}, at("d"))
     with pytest.raises(PaginationError, match="repeated"):  # a cursor that repeats is still a loop
-        guard.observe(page, {}, PageRequest("POST", "/x", json={"pagination": {"starting_after": "b"}}))
+        guard.observe(b, {}, at("c"))
     with pytest.raises(PaginationError, match="runaway"):  # and a walk far past twice the total
         for i in range(200):
             guard.observe([{"id": str(i)}], {"total_count": 3}, None)

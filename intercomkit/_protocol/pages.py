@@ -225,14 +225,16 @@ class WalkGuard:
     """Stops walks that would never end: a page seen before, a cursor that repeats, or a count far past the total.
 
     Keeps a digest per page, not per item, so memory stays small on million-row walks. ``mutable``: the walk's order
-    can change under it (a sort by ``updated_at``), so a page may legitimately come back and a record may be seen
-    again each time it changes: pages are not compared, and the walk may see up to twice the total.
+    can change under it (a sort by ``updated_at``), so an earlier page may legitimately come back and a record may be
+    seen again each time it changes: only a page identical to the one just before it counts as a loop (a server
+    serving the same page again), and the walk may see up to twice the total.
     """
 
     slack: int = 0
     mutable: bool = False
     _pages: set[bytes] = field(default_factory=set)
     _cursors: set[str] = field(default_factory=set)
+    _last: bytes | None = None
     seen: int = 0
     total: int | None = None
 
@@ -246,14 +248,16 @@ class WalkGuard:
         if isinstance(total, int) and not isinstance(total, bool) and total >= 0:
             self.total = total if self.total is None else max(self.total, total)
         self.seen += len(ids)
-        if ids and not self.mutable:
+        if ids:
             digest = hashlib.blake2b("\x1f".join(ids).encode(), digest_size=16).digest()
-            if digest in self._pages:
+            if digest == self._last or (not self.mutable and digest in self._pages):
                 raise PaginationError(
                     f"the same page of {len(ids)} items came back twice (first id {ids[0]!r}): stopping instead "
                     "of looping forever"
                 )
-            self._pages.add(digest)
+            if not self.mutable:
+                self._pages.add(digest)
+            self._last = digest
         allowance = (self.total if self.mutable else self.total // 10) + 150 if self.total is not None else 0
         if self.total is not None and self.seen > self.total + max(self.slack, allowance):
             raise PaginationError(
