@@ -293,6 +293,14 @@ async def test_re_sending_a_lost_scroll_page_skips_it_so_the_scroll_restarts(clo
     assert any(60 <= seconds <= 62 for seconds in clock.slept)
 
 
+async def test_a_failed_scroll_page_raises_scroll_expired_when_asked_not_to_restart(clock):
+    sb = Sandbox(contacts=300, companies=100, seed=2, clock=clock, faults=LOST_ANSWERS[0])
+    async with sb.client(clock=clock, sleep=clock.sleep) as client:
+        with pytest.raises(ScrollExpired, match="failed .*restart") as info:
+            await client.companies.scroll(on_expired="raise").to_list()
+    assert info.value.__cause__ is not None  # the lost page's own error
+
+
 async def test_a_scroll_page_is_never_re_sent_with_its_scroll_param(clock):
     faults = Faults(rate=0.15, seed=1, kinds=("drop", "500"), error_after_effect=True)
     sb = Sandbox(contacts=100, companies=60, seed=1, clock=clock, faults=faults)
