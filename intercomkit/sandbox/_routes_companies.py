@@ -52,12 +52,24 @@ def _company_list(req: Request, indices: list[int], *, page: int, per_page: int)
     )
 
 
-def _ordered(store: Store, order: str | None) -> list[int]:
-    """The listed companies: only those with users, by ``last_request_at`` ("Defaults to desc")."""
+def _check_order(order: str | None) -> None:
     if order not in (None, "", "asc", "desc"):
         raise SandboxAPIError(400, "parameter_invalid", "order must be 'asc' or 'desc'")
+
+
+def _listed(store: Store, order: str | None) -> list[int]:
+    """``POST /companies/list`` ("List all companies"): only companies with users, by ``last_request_at``
+    ("Defaults to desc")."""
+    _check_order(order)
     indices = store.listed_company_indices()
     return indices[::-1] if order == "asc" else indices
+
+
+def _ordered(store: Store, order: str | None) -> list[int]:
+    """``GET /companies``: its description says nothing of users or order; every live company, newest first."""
+    _check_order(order)
+    indices = store.live_company_indices()
+    return indices if order == "asc" else indices[::-1]
 
 
 def _paging(req: Request) -> tuple[int, int]:
@@ -72,7 +84,7 @@ def _paging(req: Request) -> tuple[int, int]:
 
 def list_companies_post(req: Request) -> Response:
     page, per_page = _paging(req)
-    return _company_list(req, _ordered(_store(req), req.query.get("order")), page=page, per_page=per_page)
+    return _company_list(req, _listed(_store(req), req.query.get("order")), page=page, per_page=per_page)
 
 
 def list_companies_get(req: Request) -> Response:

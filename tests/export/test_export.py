@@ -237,8 +237,8 @@ async def test_companies_export_on_a_busy_workspace_is_complete(tmp_path):
     # companies here; the scroll does not move.
     sb = Sandbox(contacts=2000, companies=200, seed=4)
     async with _client(sb, _BusyWorkspace(sb)) as client:
-        result = await client.export.companies(tmp_path / "co.csv", progress=False)
-    ids = _csv_ids(tmp_path / "co.csv")
+        result = await client.export.companies(tmp_path / "co.parquet", progress=False)
+    ids = pq.read_table(tmp_path / "co.parquet").column("id").to_pylist()
     assert result.complete and not result.gaps and len(ids) == len(set(ids)) == 200
     assert set(ids) == set(sb.company_ids())
 
