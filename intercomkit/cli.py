@@ -159,6 +159,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="TZ",
         help="the workspace timezone (IANA name): search days start at its midnight (default: %(default)s)",
     )
+    serve.add_argument(
+        "--search-lag",
+        type=float,
+        default=0.0,
+        metavar="S",
+        help="seconds before search sees a created or updated contact (Intercom's index delay)",
+    )
 
     connect = sub.add_parser(
         "connect",
@@ -225,6 +232,7 @@ def _serve_sandbox(args: argparse.Namespace) -> int:
         latency=args.latency_ms / 1000.0,
         rate_limit=rate_limit,
         timezone=args.timezone,
+        search_lag=args.search_lag,
     )
     url = f"http://{args.host}:{port}"
     # The sandbox's token is not a secret (it opens generated data on your machine): say which one it accepts.

@@ -90,10 +90,17 @@ def contact_json(store: Any, idx: int, rec: dict | None = None) -> str:
     return generated_contact_json(rec, companies)
 
 
-def list_json(store: Any, indices: list[int], total: int, pages: dict) -> bytes:
-    """A ``{"type":"list","data":[...],"total_count":N,"pages":{...}}`` body, contacts joined as text."""
+def list_json(
+    store: Any, indices: list[int], total: int, pages: dict, earlier: dict[int, dict] | None = None
+) -> bytes:
+    """A ``{"type":"list","data":[...],"total_count":N,"pages":{...}}`` body, contacts joined as text.
+
+    ``earlier``: contacts to show in an earlier version than the store's (a lagging search; see ``_lag``)."""
     cache = store.json_cache()
     texts: list[str | None] = [None] * len(indices) if cache is None else [cache.get(i) for i in indices]
+    for k, idx in enumerate(indices):
+        if earlier and idx in earlier:
+            texts[k] = _dumps(store.render_contact(earlier[idx]))
     missing = [k for k, text in enumerate(texts) if text is None]
     if missing:
         records = store.contact_records([indices[k] for k in missing])

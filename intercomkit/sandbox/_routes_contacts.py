@@ -45,12 +45,12 @@ def list_contacts(req: Request) -> Response:
         if at is None:
             raise SandboxAPIError(400, "parameter_invalid", "Invalid starting_after value")
         page, start = prev_page + 1, at + 1
-    kind, total_rows = store.kind, store.contact_total
+    kind, total_rows, archived = store.kind, store.contact_total, store.archived
     found: list[int] = []
     more = False
     i = start
     while i < total_rows:
-        if kind[i] != KIND_DELETED:
+        if kind[i] != KIND_DELETED and i not in archived:
             if len(found) == per_page:
                 more = True
                 break
@@ -60,7 +60,9 @@ def list_contacts(req: Request) -> Response:
     if more:
         last = found[-1]
         nxt = encode_cursor(store.created[last], store.ws.contact_id(store.created[last], last), page)
-    return _page_response(store, found, store.live_contacts, _pages(page, per_page, store.live_contacts, nxt))
+    # Not delayed like search: Intercom documents the delay for search only. Archived contacts are not listed.
+    live = store.live_contacts - len(store.archived)
+    return _page_response(store, found, live, _pages(page, per_page, live, nxt))
 
 
 def search_contacts(req: Request) -> Response:
@@ -92,12 +94,18 @@ def search_contacts(req: Request) -> Response:
         tz=req.sandbox.zone,
     )
     return _page_response(
-        store, result.indices, result.total, _pages(result.page, per_page, result.total, result.next_cursor)
+        store,
+        result.indices,
+        result.total,
+        _pages(result.page, per_page, result.total, result.next_cursor),
+        result.records,
     )
 
 
-def _page_response(store: Store, indices: list[int], total: int, pages: dict) -> Response:
-    body = list_json(store, indices, total, pages)
+def _page_response(
+    store: Store, indices: list[int], total: int, pages: dict, earlier: dict[int, dict] | None = None
+) -> Response:
+    body = list_json(store, indices, total, pages, earlier)
     return Response(200, body, {"content-type": "application/json; charset=utf-8"})
 
 
@@ -141,6 +149,35 @@ def archive(req: Request) -> Response:
 def unarchive(req: Request) -> Response:
     store = _store(req)
     return json_response(store.set_archived(store.require_contact(req.path_params["id"]), False))
+
+
+def merge(req: Request) -> Response:
+    store = _store(req)
+    body = req.json_object()
+    for key in ("from", "into"):
+        if not isinstance(body.get(key), str) or not body[key]:
+            raise SandboxAPIError(400, "parameter_not_found", f"{key} is required", field=key)
+    skip = body.get("skip_duplicate_validation", False)
+    if not isinstance(skip, bool):
+        raise SandboxAPIError(400, "parameter_invalid", "skip_duplicate_validation must be a boolean")
+    src, dst = store.require_contact(body["from"]), store.require_contact(body["into"])
+    rec = store.merge_contacts(src, dst, skip_duplicate_validation=skip)
+    return json_response(store.render_contact(rec))
+
+
+def tag_contact(req: Request) -> Response:
+    store = _store(req)
+    idx = store.require_contact(req.path_params["id"])
+    tag_id = req.json_object().get("id")
+    if not isinstance(tag_id, str) or not tag_id:
+        raise SandboxAPIError(400, "parameter_not_found", "tag id is required", field="id")
+    return json_response(store.tag_contact(idx, tag_id, attach=True))
+
+
+def untag_contact(req: Request) -> Response:
+    store = _store(req)
+    idx = store.require_contact(req.path_params["id"])
+    return json_response(store.tag_contact(idx, req.path_params["tag_id"], attach=False))
 
 
 def contact_tags(req: Request) -> Response:
@@ -208,6 +245,7 @@ def register(router) -> None:
     router.add("GET", "/contacts", list_contacts)
     router.add("POST", "/contacts", create_contact)
     router.add("POST", "/contacts/search", search_contacts)
+    router.add("POST", "/contacts/merge", merge)
     router.add("GET", "/contacts/find_by_external_id/{external_id}", find_by_external_id)
     router.add("GET", "/contacts/{id}", get_contact)
     router.add("PUT", "/contacts/{id}", update_contact)
@@ -215,6 +253,8 @@ def register(router) -> None:
     router.add("POST", "/contacts/{id}/archive", archive)
     router.add("POST", "/contacts/{id}/unarchive", unarchive)
     router.add("GET", "/contacts/{id}/tags", contact_tags)
+    router.add("POST", "/contacts/{id}/tags", tag_contact)
+    router.add("DELETE", "/contacts/{id}/tags/{tag_id}", untag_contact)
     router.add("GET", "/contacts/{id}/notes", contact_notes)
     router.add("GET", "/contacts/{id}/companies", contact_companies)
     router.add("POST", "/contacts/{id}/companies", attach_company)

@@ -66,6 +66,11 @@ class Sandbox:
     anything changes), and ``warm()`` renders them all up front. A page of contacts then costs the server a join
     instead of ~0.05 ms of Python per contact: benchmarks use it so that a server sharing the client's cores
     spends as little of them as Intercom's own servers do.
+
+    ``search_lag`` (seconds of ``clock``): a contact created or updated is seen by ``POST /contacts/search`` (rows
+    and ``total_count``) only that long after the change; until then search answers its previous version (a new
+    contact: nothing). ``GET /contacts/{id}`` and ``GET /contacts`` see it at once. Intercom: "it will not yet be
+    available when searching … This delay can take a few minutes." Default 0: search sees every change at once.
     """
 
     def __init__(
@@ -82,6 +87,7 @@ class Sandbox:
         admins: int = 3,
         render_cache: bool = False,
         timezone: str = "Etc/UTC",
+        search_lag: float = 0.0,
     ) -> None:
         if contacts < 0 or companies < 0:
             raise ValueError("contacts and companies must be >= 0")
@@ -103,7 +109,7 @@ class Sandbox:
         self.zone = _zone(timezone)
         self.timezone = timezone
         workspace = Workspace(seed, admins, contacts=contacts, companies=companies, timezone=str(timezone))
-        self._store = Store(workspace, contacts, companies, self._clock)
+        self._store = Store(workspace, contacts, companies, self._clock, search_lag)
         self._store.ws.app["timezone"] = timezone
         if render_cache:
             self._store.keep_json()

@@ -19,6 +19,7 @@ from .._protocol import days
 from ._cursor import decode_cursor, encode_cursor
 from ._data import KIND_LEAD, KIND_USER
 from ._errors import SandboxAPIError
+from ._lag import Seen
 from ._search import FIELD_TYPES, field_value, matches
 from ._store import Store
 
@@ -31,6 +32,8 @@ class SearchPage:
     total: int
     page: int
     next_cursor: str | None
+    # Contacts on the page that search sees in an earlier version than get does (see _lag): index -> record.
+    records: dict[int, dict] | None = None
 
 
 @dataclass
@@ -123,11 +126,16 @@ def run_search(
 ) -> SearchPage:
     cursor = decode_cursor(starting_after) if starting_after else None
     page = cursor[2] + 1 if cursor else 1
-    qkey = (json.dumps(query, sort_keys=True), sort_field, store.version, str(tz))
+    view = store.search_view()
+    qkey = (json.dumps(query, sort_keys=True), sort_field, store.version, str(tz), store.lag.generation)
     plan = _plan(query, sort_field, tz)
     if plan is not None:
-        return _fast(store, cache, plan, qkey, per_page, cursor, descending, page)
-    return _general(store, cache, query, qkey, per_page, cursor, sort_field, descending, page, tz)
+        found = _fast(store, cache, plan, qkey, per_page, cursor, descending, page, view)
+    else:
+        found = _general(store, cache, query, qkey, per_page, cursor, sort_field, descending, page, tz, view)
+    if view:
+        found.records = {i: view[i].record for i in found.indices if i in view and view[i].record is not None}
+    return found
 
 
 def _cursor_index(store: Store, cursor: tuple | None) -> int | None:
@@ -148,6 +156,7 @@ def _fast(
     cursor: tuple | None,
     descending: bool,
     page: int,
+    view: dict[int, Seen],
 ) -> SearchPage:
     created, updated, kind = store.columns_snapshot()
     lo = bisect_left(created, plan.c_lo) if plan.c_lo > -_INF else 0
@@ -158,12 +167,17 @@ def _fast(
     check_updated = plan.u_lo is not None or plan.u_hi is not None
 
     def ok(i: int) -> bool:
+        seen = view.get(i)
+        if seen is not None:
+            return seen.kind in kinds and (not check_updated or u_lo <= seen.updated < u_hi)
         return kind[i] in kinds and (not check_updated or u_lo <= updated[i] < u_hi)
 
     total = cache.get(("count", *qkey))
     if total is None:
         if hi <= lo or not kinds:
             total = 0
+        elif view:
+            total = sum(1 for i in range(lo, hi) if ok(i))
         elif not check_updated:
             total = sum(kind.count(k, lo, hi) for k in kinds)
         else:
@@ -211,14 +225,16 @@ def _general(
     descending: bool,
     page: int,
     tz: tzinfo,
+    view: dict[int, Seen],
 ) -> SearchPage:
     keys = cache.get(("sorted", *qkey))
     if keys is None:
         keyed = []
         by_created = sort_field in (None, "created_at")
         for i in store.live_indices():
-            rec = store.contact_record(i)
-            if matches(query, rec, tz):
+            seen = view.get(i)
+            rec = store.contact_record(i) if seen is None else seen.record
+            if rec is not None and matches(query, rec, tz):
                 keyed.append((i,) if by_created else (_sortable(field_value(rec, sort_field)), i))
         keyed.sort()
         keys = keyed
@@ -238,7 +254,8 @@ def _general(
     nxt = None
     if more and chosen:
         last = chosen[-1]
-        rec = store.contact_record(last)
+        seen = view.get(last)
+        rec = seen.record if seen is not None and seen.record is not None else store.contact_record(last)
         value = rec["created_at"] if sort_field in (None, "created_at") else field_value(rec, sort_field)
         nxt = encode_cursor(value, rec["id"], page)
     return SearchPage(chosen, len(keys), page, nxt)

@@ -19,6 +19,7 @@ import numpy as np
 from . import _data as data
 from ._data import KIND_DELETED, KIND_LEAD, KIND_USER, Workspace
 from ._errors import SandboxAPIError
+from ._lag import SearchLag, Seen
 
 __all__ = ["Store"]
 
@@ -42,9 +43,17 @@ def _bad(field: str, expected: str) -> SandboxAPIError:
 
 
 class Store:
-    def __init__(self, ws: Workspace, contacts: int, companies: int, clock: Callable[[], float]) -> None:
+    def __init__(
+        self,
+        ws: Workspace,
+        contacts: int,
+        companies: int,
+        clock: Callable[[], float],
+        search_lag: float = 0.0,
+    ) -> None:
         self.ws = ws
         self.clock = clock
+        self.lag = SearchLag(search_lag, clock)
         self.n0 = contacts
         self.m0 = companies
         self.created, self.updated, self.kind = data.contact_columns(contacts, ws.seed)
@@ -176,6 +185,13 @@ class Store:
         kind = self.kind
         return [i for i in range(len(kind)) if kind[i] != KIND_DELETED]
 
+    def search_view(self) -> dict[int, Seen]:
+        """Contacts search sees otherwise than get does: changed within the search lag, or archived."""
+        view = self.lag.view()
+        for idx in self.archived:
+            view[idx] = Seen(None, KIND_DELETED, 0)
+        return view
+
     # -- contacts: rendering --------------------------------------------------------------------------------
     def render_contact(self, rec: dict) -> dict:
         # The hot path of every page: a C-level copy minus the private keys, then the embedded lists.
@@ -261,6 +277,7 @@ class Store:
         rec = data.new_contact_record(self.ws, idx, created_at, role)
         self.records[idx] = rec
         self.live_contacts += 1
+        self.lag.created(idx)
         self._apply_fields(idx, rec, body, now=created_at)
         self._changed(idx, rec, created=True)
         return rec
@@ -276,10 +293,14 @@ class Store:
                 400, "parameter_invalid", "A user cannot be converted to a lead", field="role"
             )
         self._check_duplicates(body.get("email"), body.get("external_id"), own=idx)
+        self._lagging(idx)
         rec = self._mutable(idx)
         self._apply_fields(idx, rec, body, now=max(self.now(), rec["created_at"]))
         self._changed(idx, rec, created=False)
         return rec
+
+    def _lagging(self, idx: int) -> None:
+        self.lag.changing(idx, self.contact_record(idx), self.kind[idx], self.updated[idx])
 
     _STR_FIELDS = ("email", "external_id", "phone", "name", "avatar", "owner_id")
     _TIME_FIELDS = ("signed_up_at", "last_seen_at")
@@ -348,6 +369,7 @@ class Store:
         self.kind[idx] = KIND_DELETED
         self.live_contacts -= 1
         self.archived.discard(idx)
+        self.lag.forget(idx)
         if self.email_index.get(rec["email"].lower()) == idx:
             del self.email_index[rec["email"].lower()]
         if rec.get("external_id") and self.external_index.get(rec["external_id"]) == idx:
@@ -359,13 +381,72 @@ class Store:
         return self.contact_ref(rec, deleted=True)
 
     def set_archived(self, idx: int, archived: bool) -> dict:
-        (self.archived.add if archived else self.archived.discard)(idx)
+        # Archived contacts leave the list and search (Intercom's help centre: archived users are removed from
+        # your user list; a returning user is unarchived). The 2.16 description says only "You can archive a
+        # single contact", so the sandbox follows the product's documentation.
+        if archived:
+            self.archived.add(idx)
+            self.lag.forget(idx)
+        elif idx in self.archived:
+            self.archived.discard(idx)
+            # Coming back is a change: updated_at moves, and search sees it only after its lag.
+            self.lag.created(idx)
+            self._touch_contact(idx, self._mutable(idx))
         self.version += 1
         return self.contact_ref(self.contact_record(idx), archived=archived)
+
+    def tag_contact(self, idx: int, tag_id: str, *, attach: bool) -> dict:
+        """Tag or untag a contact. ``updated_at`` does not move: tag changes are reported not to bump it, so an
+        incremental export (``updated_at >=``) cannot see them; only a reconciliation does."""
+        tag = self.ws.tags_by_id.get(tag_id) if isinstance(tag_id, str) else None
+        if tag is None:
+            raise SandboxAPIError(404, "tag_not_found", "Tag not found")
+        rec = self._mutable(idx)
+        if attach and tag_id not in rec["_tags"]:
+            rec["_tags"].append(tag_id)
+        elif not attach:
+            if tag_id not in rec["_tags"]:
+                raise SandboxAPIError(404, "tag_not_found", "Tag not found")
+            rec["_tags"].remove(tag_id)
+        self.version += 1
+        return dict(tag)
+
+    def merge_contacts(self, from_idx: int, into_idx: int, *, skip_duplicate_validation: bool) -> dict:
+        """POST /contacts/merge: "You can merge a contact with a `role` of `lead` into a contact with a `role` of
+        `user`"; the lead is then "permanently removed from the active contact list" (get 404, not in search or
+        list). The user takes the lead's tags and companies; its updated_at moves."""
+        src, dst = self.contact_record(from_idx), self.contact_record(into_idx)
+        if src["role"] != "lead":
+            raise _bad("from", "the id of a lead")
+        if dst["role"] != "user":
+            raise _bad("into", "the id of a user")
+        same = any(
+            src.get(f) and dst.get(f) and str(src[f]).lower() == str(dst[f]).lower()
+            for f in ("email", "phone")
+        )
+        if not same and not skip_duplicate_validation:
+            raise SandboxAPIError(
+                400,
+                "invalid_merge",
+                "Contacts can only be merged when they are duplicates (matching email or phone). Pass "
+                "skip_duplicate_validation=true to override this check.",
+            )
+        tags, companies = list(src["_tags"]), list(src["_companies"])
+        self.delete_contact(from_idx)
+        self._lagging(into_idx)
+        rec = self._mutable(into_idx)
+        rec["_tags"].extend(t for t in tags if t not in rec["_tags"])
+        for j in companies:
+            if j not in rec["_companies"] and self.company_live(j):
+                rec["_companies"].append(j)
+                self.company_extra.setdefault(j, set()).add(into_idx)
+        self._touch_contact(into_idx, rec)
+        return rec
 
     def attach_company(self, idx: int, company_idx: int) -> dict:
         rec = self._mutable(idx)
         if company_idx not in rec["_companies"]:
+            self._lagging(idx)
             rec["_companies"].append(company_idx)
             self.company_extra.setdefault(company_idx, set()).add(idx)
             self._count_user(company_idx, +1)
@@ -376,6 +457,7 @@ class Store:
         rec = self._mutable(idx)
         if company_idx not in rec["_companies"]:
             raise not_found_company()
+        self._lagging(idx)
         rec["_companies"].remove(company_idx)
         self.company_extra.get(company_idx, set()).discard(idx)
         self._count_user(company_idx, -1)
