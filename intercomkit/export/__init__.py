@@ -11,7 +11,9 @@ once, at the workspace's rate-limit ceiling. Each finished window is committed t
 is deduplicated by id (newest ``updated_at`` wins) and appears by atomic rename. Companies come from one chain
 (``/companies/list`` or the scroll, which Intercom runs one at a time).
 
-Rows and Intercom's counts are compared at the end: ``ExportResult.missing`` / ``.gaps`` say what is short, and
+Intercom's search index lags behind changes, so ``since_last`` looks back ``overlap`` (default 1 h) before the
+previous run's start; every 10th incremental run (or ``reconcile=True``) walks the whole workspace instead and drops
+rows that left it (deleted, merged, archived). Rows and Intercom's counts are compared at the end: ``ExportResult.missing`` / ``.gaps`` say what is short, and
 ``allow_gaps=False`` (the default) raises :class:`~intercomkit.errors.ExportIncomplete` after writing the file.
 
 The checkpoint and ``<path>.export.json`` are bound to the workspace they were written for: resuming or
@@ -26,12 +28,13 @@ import os
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from .._protocol.query import to_unix
 from .._protocol.since import parse_since
 from ..errors import ConfigurationError, ExportIncomplete
+from ._overlap import DEFAULT_OVERLAP, describe_overlap, parse_overlap
 from ._runner import ExportOptions, detect_format, run_export
 
 if TYPE_CHECKING:
@@ -53,6 +56,11 @@ class ExportResult:
     ``resumed_windows`` / ``resumed_rows``: what was kept from an interrupted run and not fetched again.
     ``added`` / ``updated`` (``since_last`` runs only): new rows, and rows replaced by a newer version; contacts
     deleted in Intercom since the last run stay in the file (Intercom lists no deleted contacts).
+    ``overlap`` is the search-lag margin in seconds: contacts changed that long before the run may be in their
+    previous version (Intercom's search had not caught up); the next ``since_last`` run looks back that far.
+    ``reconciled`` says the run walked the whole workspace and replaced the file: ``removed`` rows had left it
+    (deleted, merged, archived, or no longer matching the query), ``refreshed`` rows had tag or company columns
+    that changed without ``updated_at`` moving.
     """
 
     kind: str
@@ -77,6 +85,10 @@ class ExportResult:
     resumed_rows: int = 0
     added: int | None = None
     updated: int | None = None
+    overlap: int = 0
+    reconciled: bool = False
+    removed: int = 0
+    refreshed: int = 0
 
     @property
     def complete(self) -> bool:
@@ -147,6 +159,14 @@ class ExportResult:
                 text += f"; {note}"
         if self.vanished:
             text += f"; {self.vanished:,} deleted or merged during the run"
+        if self.reconciled:
+            text += f"; reconciled: {self.removed:,} removed, {self.refreshed:,} refreshed"
+        if self.overlap:
+            margin = describe_overlap(self.overlap)
+            text += (
+                f"; contacts changed in the {margin} before the run may be in their previous version "
+                "(search lags; the next --since-last picks them up)"
+            )
         if self.created_during_run:
             text += (
                 f"; {self.created_during_run:,} created during the run (left for the next --since-last run)"
@@ -192,6 +212,8 @@ class Exporter:
         query: Any = None,
         updated_since: datetime | date | int | str | None = None,
         since_last: bool = False,
+        overlap: int | float | str | timedelta = DEFAULT_OVERLAP,
+        reconcile: bool | None = None,
         concurrency: int | str = "auto",
         resume: bool = True,
         progress: bool = True,
@@ -203,12 +225,21 @@ class Exporter:
         (``_frames.CONTACT_COLUMNS`` names and ``custom.<attribute>``); default all, custom attributes last.
         ``query``: a ``field(...)`` expression or Intercom's JSON. ``updated_since``: only contacts updated at or
         after it (a date, datetime, unix seconds, or text: ``2024-03-05``, ``2024-03-05T14:00:00Z``,
-        ``yesterday``, ``7d``, ``24h``); ``since_last=True`` takes it from the previous successful export to the same path and merges the
-        changes into that file. ``concurrency``: ``"auto"`` adapts to the rate-limit headers (up to 32 requests
+        ``yesterday``, ``7d``, ``24h``); ``since_last=True`` takes it from the previous successful export to the same
+        path and merges the changes into that file, looking back ``overlap`` (seconds, a ``timedelta`` or ``"1h"``,
+        ``"30m"``; default 1 h) before that export's start because Intercom's search lags behind changes.
+        ``reconcile=True`` walks the whole workspace and replaces the file, reporting rows that left it
+        (``removed``) and tag/company columns that changed without ``updated_at`` moving (``refreshed``); ``None``
+        (default) does so on every 10th ``since_last`` run, ``False`` never. ``concurrency``: ``"auto"`` adapts to
+        the rate-limit headers (up to 32 requests
         in flight) or a fixed number. ``resume=False`` discards an unfinished run's checkpoint.
         """
         if since_last and updated_since is not None:
             raise ConfigurationError("pass either updated_since or since_last, not both")
+        if reconcile and updated_since is not None:
+            raise ConfigurationError("reconcile walks every contact: it cannot take updated_since")
+        if reconcile not in (None, True, False):
+            raise ConfigurationError(f"reconcile must be True, False or None, got {reconcile!r}")
         options = ExportOptions(
             kind="contacts",
             path=os.fspath(path),
@@ -217,6 +248,8 @@ class Exporter:
             query=query,
             updated_since=_since(updated_since, self._client.now()),
             since_last=since_last,
+            overlap=parse_overlap(overlap),
+            reconcile=reconcile,
             concurrency=concurrency,
             resume=resume,
             progress=progress,

@@ -27,6 +27,7 @@ from ..errors import (
     WriteFailed,
 )
 from ._manifest import kept
+from ._overlap import describe_overlap
 
 __all__ = ["add_export_command", "resume_command", "run_export"]
 
@@ -58,6 +59,18 @@ def add_export_command(
         "--since-last",
         action="store_true",
         help="only contacts changed since the last successful export to --out, merged into it",
+    )
+    parser.add_argument(
+        "--overlap",
+        metavar="DURATION",
+        help="how far the next --since-last looks back before this run's start, for Intercom's search lag "
+        "(default 1h; e.g. 30m, 2h, 3600)",
+    )
+    parser.add_argument(
+        "--reconcile",
+        action="store_true",
+        help="walk every contact and replace --out, dropping deleted/merged/archived rows "
+        "(also done on every 10th --since-last run)",
     )
     parser.add_argument(
         "--concurrency", default="auto", metavar="N", help="requests in flight (default: auto)"
@@ -102,8 +115,14 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
         if args.since:
             options["updated_since"] = parse_since(args.since, time.time())
         options["since_last"] = args.since_last
-    elif args.query or args.since or args.since_last:
-        raise ConfigurationError("--query, --since and --since-last apply to contacts only")
+        if args.overlap is not None:
+            options["overlap"] = args.overlap
+        if args.reconcile:
+            options["reconcile"] = True
+    elif args.query or args.since or args.since_last or args.overlap is not None or args.reconcile:
+        raise ConfigurationError(
+            "--query, --since, --since-last, --overlap and --reconcile apply to contacts only"
+        )
     return options
 
 
@@ -115,6 +134,7 @@ def resume_command(args: argparse.Namespace) -> str:
         ("--fields", args.fields),
         ("--query", args.query),
         ("--since", args.since),
+        ("--overlap", args.overlap),
         ("--profile", args.profile),
         ("--region", args.region),
         ("--base-url", args.base_url),
@@ -124,6 +144,8 @@ def resume_command(args: argparse.Namespace) -> str:
             words += [flag, str(value)]
     if args.since_last:
         words.append("--since-last")
+    if args.reconcile:
+        words.append("--reconcile")
     if args.concurrency != "auto":
         words += ["--concurrency", str(args.concurrency)]
     if args.allow_gaps:
@@ -226,6 +248,14 @@ def run_export(args: argparse.Namespace) -> int:
     details = [f"{result.requests:,} requests", f"{result.elapsed:.1f}s"]
     if result.vanished:
         details.append(f"{result.vanished:,} deleted during the run")
+    if result.reconciled:
+        details.append(f"reconciled: {result.removed:,} removed, {result.refreshed:,} refreshed")
+    if result.overlap:
+        margin = describe_overlap(result.overlap)
+        # Intercom's search lags behind changes: say what that means for this file, and what fixes it.
+        details.append(
+            f"changes in the {margin} before the run may be in their previous version until the next --since-last"
+        )
     if not result.complete:
         print(f"intercomkit: warning: {result}", file=sys.stderr)
     notes = "".join(f"; {note}" for note in (result.resume_note, result.since_last_note) if note)

@@ -45,7 +45,9 @@ from ._fields import check_custom_fields, unknown_field
 from ._limiter import RequestLimiter
 from ._manifest import Manifest, StateFile, check_workspace, describe_workspace
 from ._merge import merge_parts
+from ._overlap import DEFAULT_OVERLAP, RECONCILE_EVERY
 from ._page import read_page
+from ._reconcile import diff, snapshot
 from ._sinks import (
     PartWriter,
     Shape,
@@ -83,6 +85,8 @@ class ExportOptions:
     query: Any = None
     updated_since: int | None = None
     since_last: bool = False
+    overlap: int = DEFAULT_OVERLAP  # seconds the next since_last run looks back before this run's start
+    reconcile: bool | None = None  # None: every RECONCILE_EVERY-th since_last run
     concurrency: int | str = "auto"
     resume: bool = True
     progress: bool = True
@@ -193,6 +197,8 @@ class _Run:
         # CSV lines are rendered per window as its row groups are written (PartWriter(lines=True)); an incremental
         # run merges into the previous file, whose columns are only known at the end, so it renders at the merge.
         self.prerender = options.format in ("csv", "csv.gz") and not options.since_last
+        self.previous: dict[str, Any] | None = None  # the state file of the last successful export
+        self.reconciling = False
 
     # -- setup -------------------------------------------------------------------------------------------------
 
@@ -238,13 +244,27 @@ class _Run:
     def _user_query(self) -> tuple[Any, Callable[[Mapping[str, Any]], bool] | None, int | None]:
         """(server query or None, exact post filter or None, updated_since)."""
         updated_since = self.o.updated_since
+        previous = self.state.read() if self.o.since_last or self.o.reconcile else None
+        if previous is not None and previous.get("kind") != self.o.kind:
+            previous = None
+        if self.o.since_last and previous is None:
+            raise ConfigurationError(
+                f"since_last needs a previous successful {self.o.kind} export to {self.o.path} "
+                f"(its state file {self.state.path} is missing): run a full export first"
+            )
+        self.previous = previous
+        runs = int(previous.get("incremental_runs", 0)) if previous is not None else 0
+        self.reconciling = bool(self.o.reconcile) or (
+            self.o.reconcile is None and self.o.since_last and runs + 1 >= RECONCILE_EVERY
+        )
+        if self.o.since_last and not self.reconciling:
+            assert previous is not None
+            # Search lags behind changes: look back `overlap` before the previous start (older state files hold
+            # only high_water, which was that start).
+            started = int(previous.get("started_at", previous["high_water"]))
+            updated_since = min(int(previous["high_water"]), started - self.o.overlap)
         if self.o.since_last:
-            previous = self.state.read()
-            if previous is None or previous.get("kind") != self.o.kind:
-                raise ConfigurationError(
-                    f"since_last needs a previous successful {self.o.kind} export to {self.o.path} "
-                    f"(its state file {self.state.path} is missing): run a full export first"
-                )
+            assert previous is not None
             check_workspace(
                 previous.get("workspace"),
                 self.workspace,
@@ -252,7 +272,6 @@ class _Run:
                 fix="run a full export (without since_last / --since-last) to replace it, or export to "
                 "another path (--out)",
             )
-            updated_since = int(previous["high_water"])
         user = self.o.query
         if user is None and updated_since is None:
             return None, None, None
@@ -350,12 +369,20 @@ class _Run:
         finally:
             if self.bar is not None:
                 self.bar.close()
+        before = snapshot(self.o.path, self.o.format) if self.reconciling else None
         rows = self._merge(manifest)
+        removed, refreshed = diff(before, snapshot(self.o.path, self.o.format) or {}) if before else (0, 0)
         if self.tally.missing == 0:
+            incremental = self.o.since_last and not self.reconciling
+            runs = int((self.previous or {}).get("incremental_runs", 0)) + 1 if incremental else 0
             self.state.write(
                 {
                     "kind": self.o.kind,
-                    "high_water": int(self.frozen_at),
+                    "started_at": int(self.frozen_at),
+                    # The next since_last run asks for changes from here: the margin covers the search lag.
+                    "overlap": self.o.overlap,
+                    "high_water": int(self.frozen_at) - self.o.overlap,
+                    "incremental_runs": runs,  # since the last full or reconciling run
                     "rows": rows,
                     "format": self.o.format,
                     "query": server_query,
@@ -386,6 +413,10 @@ class _Run:
             peak_concurrency=self.limiter.peak,
             added=self.merged.get("added") if self.o.since_last else None,
             updated=self.merged.get("updated") if self.o.since_last else None,
+            overlap=self.o.overlap,
+            reconciled=self.reconciling,
+            removed=removed,
+            refreshed=refreshed,
         )
 
     async def _make_plan(self, server_query: Any, windowed: bool) -> dict[str, Any]:
@@ -719,7 +750,8 @@ class _Run:
             columns,
             custom,
             self.part_schema,
-            merge_into=self.o.path if self.o.since_last else None,
+            # A reconciling run replaces the file: rows it did not see are gone from Intercom's search.
+            merge_into=self.o.path if self.o.since_last and not self.reconciling else None,
             counts=self.merged,
         )
 

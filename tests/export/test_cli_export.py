@@ -85,7 +85,7 @@ def test_cli_success_and_usage_errors(tmp_path):
 def _args(**kw):
     base = dict(
         what="contacts", out="c.csv", format=None, fields=None, query=None, since=None, since_last=False,
-        concurrency="auto", no_resume=False, allow_gaps=False, no_progress=True, sandbox=False,
+        overlap=None, reconcile=False, concurrency="auto", no_resume=False, allow_gaps=False, no_progress=True, sandbox=False,
         sandbox_contacts=1000, sandbox_companies=100, sandbox_seed=0, sandbox_latency_ms=0.0,
         sandbox_rate_limit=None, token="secret-token", token_env=None, profile=None, region="eu", base_url=None,
     )  # fmt: skip
