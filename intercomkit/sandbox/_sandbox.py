@@ -190,6 +190,17 @@ class Sandbox:
             store = self._store
             return [store.ws.contact_id(store.created[i], i) for i in store.live_indices()]
 
+    def archived_contact_ids(self) -> set[str]:
+        """Ids of archived contacts (not in list or search; ``contact_ids()`` includes them)."""
+        with self._lock:
+            store = self._store
+            return {store.ws.contact_id(store.created[i], i) for i in store.archived}
+
+    @property
+    def tag_ids(self) -> list[str]:
+        """Ids of the workspace's tags (``POST /contacts/{id}/tags`` takes one)."""
+        return list(self._store.ws.tag_ids)
+
     def company_ids(self) -> list[str]:
         with self._lock:
             store = self._store
