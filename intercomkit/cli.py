@@ -161,7 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--search-lag",
-        type=float,
+        type=_seconds,
         default=0.0,
         metavar="S",
         help="seconds before search sees a created or updated contact (Intercom's index delay)",
@@ -182,6 +182,16 @@ def build_parser() -> argparse.ArgumentParser:
     for extension in _extensions():
         extension(sub, _add_connection_options)
     return parser
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value >= 0:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds >= 0, got {text!r}")
+    return value
 
 
 def _extensions() -> list[Any]:

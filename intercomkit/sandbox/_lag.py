@@ -32,8 +32,8 @@ class Seen:
 
 class SearchLag:
     def __init__(self, seconds: float, clock: Callable[[], float]) -> None:
-        if seconds < 0:
-            raise ValueError("search_lag must be >= 0 seconds")
+        if not seconds >= 0:  # also refuses NaN
+            raise ValueError(f"search_lag must be a number of seconds >= 0, got {seconds!r}")
         self.seconds = seconds
         self.clock = clock
         self._pending: dict[int, list[tuple[float, Seen]]] = {}
