@@ -51,7 +51,8 @@ class ExportResult:
     companies: the count of companies with users, a floor, since the file also has the companies without users);
     ``missing`` is how many of those the export lacks (0 when complete; ``gaps`` says where).
     ``vanished`` counts contacts deleted or merged while the run was going (not an error); ``created_during_run``
-    counts rows skipped because they were created after the run began (the next ``since_last`` run gets them);
+    counts rows skipped because they were created after the run began, or came back to search during it (an
+    archived contact returning), and were not fetched (the next ``since_last`` run gets them);
     ``filtered`` counts rows the server returned only because Intercom's date filters are whole-day.
     ``resumed_windows`` / ``resumed_rows``: what was kept from an interrupted run and not fetched again.
     ``added`` / ``updated`` (``since_last`` runs only): new rows, and rows replaced by a newer version; contacts

@@ -278,3 +278,32 @@ async def test_rate_limited_run_waits_for_the_reset_and_finishes(tmp_path):
 
 def test_server_errors_are_retryable_by_the_window():
     assert issubclass(ServerError, intercomkit.errors.APIError)
+
+
+async def test_a_contact_unarchived_during_the_run_is_left_for_since_last_not_a_gap(tmp_path):
+    """Archived contacts are not in search; one that returns mid-run (Intercom unarchives returning users) after
+    its window was walked raises Intercom's count for those days: that is not a gap."""
+    sb = Sandbox(contacts=4000, seed=11)
+    returning = sb.contact_ids()[40]  # inside the first window, not before it
+    first_day = sb.get_contact(returning)["created_at"] // 86400
+    auth = {"Authorization": f"Bearer {sb.token}", "Accept": "application/json"}
+    async with _client(sb) as client:
+        await client.contacts.archive(returning)
+
+        async def unarchive_later(t, request):
+            lower = [f["value"] for f in json.loads(request.content)["query"].get("value", [])
+                     if f.get("field") == "created_at" and f.get("operator") == ">"]  # fmt: skip
+            if lower and lower[0] // 86400 > first_day + 1 and returning in sb.archived_contact_ids():
+                await t.inner.handle_async_request(
+                    httpx.Request("POST", f"{sb.base_url}/contacts/{returning}/unarchive", headers=auth)
+                )
+
+        out = tmp_path / "c.csv"
+        edit = Edit(sb.transport(), before=unarchive_later)
+        async with _client(sb, edit) as walking:
+            result = await walking.export.contacts(out, progress=False, concurrency=1)
+        assert returning not in sb.archived_contact_ids(), "the run never moved past the first window"
+        assert result.complete and result.created_during_run == 1
+        assert returning not in set(_csv_ids(out))
+        again = await client.export.contacts(out, progress=False, since_last=True)
+    assert again.complete and returning in set(_csv_ids(out))
