@@ -440,6 +440,7 @@ class Store:
             if j not in rec["_companies"] and self.company_live(j):
                 rec["_companies"].append(j)
                 self.company_extra.setdefault(j, set()).add(into_idx)
+                self._count_user(j, +1)
         self._touch_contact(into_idx, rec)
         return rec
 

@@ -120,3 +120,22 @@ async def test_company_tags_filter_agrees_with_each_companys_tags(make_client, c
             )
             assert {c["id"] for c in listed["data"]} == expected
             assert listed["total_count"] == len(expected)
+
+
+async def test_counts_agree_after_a_merge_archive_and_tagging(make_client, check):
+    """A merge moves the lead's companies and tags to the user (and removes the lead): counts still agree."""
+    sb = Sandbox(contacts=60, companies=10, seed=7)
+    async with make_client(sb) as http:
+        contacts = [sb.get_contact(c) for c in sb.contact_ids()]
+        lead = next(c for c in contacts if c["role"] == "lead" and c["companies"]["total_count"])
+        user = next(c for c in contacts if c["role"] == "user")
+        await http.post(f"/contacts/{lead['id']}/companies", json={"id": sb.company_ids()[-1]})
+        await http.post(f"/contacts/{lead['id']}/tags", json={"id": sb.tag_ids[0]})
+        body = {"from": lead["id"], "into": user["id"], "skip_duplicate_validation": True}
+        merged = check("post", "/contacts/merge", await http.post("/contacts/merge", json=body))
+        assert (
+            sb.company_ids()[-1] in {c["id"] for c in merged["companies"]["data"]}
+            or merged["companies"]["has_more"]
+        )
+        await http.post(f"/contacts/{contacts[0]['id']}/archive")
+        await _assert_consistent(sb, http, check)
