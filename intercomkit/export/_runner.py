@@ -735,7 +735,7 @@ class _Run:
         # Day-granular on the server (two days back, a superset whatever the day's length), exact here.
         recent = {"field": "updated_at", "operator": ">", "value": int(self.frozen_at) - 2 * _plan.DAY}
         try:
-            query = _plan.combine([*_plan.range_query(first_day, end_day), recent], self.base)
+            query = _plan.combine([*_plan.range_query(first_day, end_day, self.zone), recent], self.base)
         except InvalidQuery:
             return 0  # no room for one more filter: the shortfall stays reported
         style = Search("/contacts/search", query, per_page=MAX_PER_PAGE, sort=_SORT, base=self.client.base)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import anyio
 import pytest
+from fake_clock import FakeClock
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -27,24 +28,10 @@ T0 = 1_790_000_000.0
 LAG = 5
 
 
-class Clock:
-    """One clock for the sandbox (its search lag, new records' times) and the client (the run's start)."""
-
-    def __init__(self) -> None:
-        self.t = T0
-
-    def __call__(self) -> float:
-        return self.t
-
-    async def sleep(self, seconds: float) -> None:
-        self.t += max(seconds, 0.0)
-        await anyio.sleep(0)
-
-
 def _setup(
     contacts: int = 300, seed: int = 0, lag: float = LAG
-) -> tuple[Sandbox, Clock, intercomkit.AsyncClient]:
-    clock = Clock()
+) -> tuple[Sandbox, FakeClock, intercomkit.AsyncClient]:
+    clock = FakeClock(start=T0)  # one clock: the sandbox's lag and new records' times, the client's run start
     sb = Sandbox(contacts=contacts, seed=seed, clock=clock, sleep=clock.sleep, search_lag=lag)
     client = intercomkit.AsyncClient(
         token=sb.token, base_url=sb.base_url, transport=sb.transport(), clock=clock, sleep=clock.sleep
@@ -65,12 +52,12 @@ async def test_an_update_inside_the_search_lag_reaches_the_next_incremental_run(
     async with client:
         full = await client.export.contacts(out, progress=False)
         assert full.overlap == 3600 and "previous version" in str(full)
-        clock.t += 10
+        clock.now += 10
         await client.contacts.update(cid, name="Updated Just Now")
-        clock.t += 2  # two seconds later: search has not caught up
+        clock.now += 2  # two seconds later: search has not caught up
         first = await client.export.contacts(out, progress=False, since_last=True)
         assert _rows(out)[cid]["name"] != "Updated Just Now"
-        clock.t += LAG  # past the lag
+        clock.now += LAG  # past the lag
         second = await client.export.contacts(out, progress=False, since_last=True)
     rows = _rows(out)
     assert rows[cid]["name"] == "Updated Just Now" and len(rows) == 300
@@ -87,11 +74,11 @@ async def test_without_a_margin_the_update_is_lost(tmp_path):
     cid = sb.contact_ids()[3]
     async with client:
         await client.export.contacts(out, progress=False, overlap=0)
-        clock.t += 10
+        clock.now += 10
         await client.contacts.update(cid, name="Lost Without Overlap")
-        clock.t += 2
+        clock.now += 2
         await client.export.contacts(out, progress=False, since_last=True, overlap=0)
-        clock.t += 60
+        clock.now += 60
         await client.export.contacts(out, progress=False, since_last=True, overlap=0)
     assert _rows(out)[cid]["name"] != "Lost Without Overlap"
 
@@ -139,8 +126,8 @@ def test_interleaved_updates_and_incremental_runs_never_lose_a_final_version(ste
                     await client.contacts.update(ids[step[1]], name=f"v{n}")
                 else:
                     await client.export.contacts(out, progress=False, since_last=True)
-                clock.t += step[-1]
-            clock.t += LAG + 1
+                clock.now += step[-1]
+            clock.now += LAG + 1
             await client.export.contacts(out, progress=False, since_last=True)
         rows = _rows(out)
         assert set(rows) == set(ids)
@@ -166,19 +153,19 @@ async def test_reconcile_drops_deleted_merged_archived_rows_and_refreshes_tags(t
     tag = next(t for t in sb._store.ws.tags if t["id"] not in {x["id"] for x in tagged["tags"]["data"]})
     async with client:
         await client.export.contacts(out, progress=False)
-        clock.t += 60
+        clock.now += 60
         await client.contacts.delete(deleted)
         await client.contacts.archive(archived)
         body = {"from": lead, "into": user, "skip_duplicate_validation": True}
         await client.request("POST", "/contacts/merge", json=body)
         await client.request("POST", f"/contacts/{tagged['id']}/tags", json={"id": tag["id"]})
-        clock.t += 60
+        clock.now += 60
         incremental = await client.export.contacts(out, progress=False, since_last=True)
         rows = _rows(out)
         # What an incremental run cannot see: the vanished rows stay, the new tag is missing.
         assert not incremental.reconciled and {deleted, lead, archived} <= set(rows)
         assert tag["id"] not in rows[tagged["id"]]["tags.ids"]
-        clock.t += 60
+        clock.now += 60
         result = await client.export.contacts(out, progress=False, since_last=True, reconcile=True)
         rows = _rows(out)
         assert result.reconciled and result.complete
@@ -187,9 +174,9 @@ async def test_reconcile_drops_deleted_merged_archived_rows_and_refreshes_tags(t
         assert set(rows) == set(sb.contact_ids()) - {archived}
         assert tag["id"] in rows[tagged["id"]]["tags.ids"]
         # The archived contact comes back (Intercom unarchives returning users): the next run picks it up.
-        clock.t += 60
+        clock.now += 60
         await client.contacts.unarchive(archived)
-        clock.t += 60
+        clock.now += 60
         back = await client.export.contacts(out, progress=False, since_last=True)
     assert back.complete and not back.gaps and archived in _rows(out)
     assert set(_rows(out)) == set(sb.contact_ids())
@@ -205,12 +192,12 @@ async def test_every_tenth_incremental_run_reconciles(tmp_path):
         await client.contacts.delete(gone)
         seen = []
         for _ in range(10):
-            clock.t += 30
+            clock.now += 30
             result = await client.export.contacts(out, progress=False, since_last=True)
             seen.append((result.reconciled, json.loads(state.read_text())["incremental_runs"]))
         assert seen[:9] == [(False, n) for n in range(1, 10)]
         assert seen[9] == (True, 0) and result.removed == 1
-        clock.t += 30
+        clock.now += 30
         never = await client.export.contacts(out, progress=False, since_last=True, reconcile=False)
     assert not never.reconciled
 

@@ -9,12 +9,11 @@ from __future__ import annotations
 import random
 
 import pytest
+from fake_clock import FakeClock
 
 import intercomkit
 from intercomkit._frames import read_contacts_csv
 from intercomkit.sandbox import Faults, Sandbox
-
-from ._helpers import FakeClock
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 

@@ -7,20 +7,13 @@ can take a few minutes." Merge: the lead "will not appear in search results … 
 from __future__ import annotations
 
 import pytest
+from fake_clock import FakeClock
 
 from intercomkit.sandbox import Sandbox
 
 pytestmark = pytest.mark.anyio
 
 T0 = 1_790_000_000.0
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.t = T0
-
-    def __call__(self) -> float:
-        return self.t
 
 
 def _by_id(cid: str) -> dict:
@@ -52,15 +45,15 @@ EVERYONE = {"field": "created_at", "operator": ">", "value": 0}
 
 
 async def test_search_sees_a_create_and_an_update_only_after_the_lag(make_client, check):
-    clock = Clock()
+    clock = FakeClock(start=T0)
     sb = Sandbox(contacts=200, seed=1, clock=clock, search_lag=5)
     async with make_client(sb) as http:
         cid = sb.contact_ids()[3]
         before = sb.get_contact(cid)
-        clock.t += 1
+        clock.now += 1
         await http.put(f"/contacts/{cid}", json={"name": "New Name"})
         created = (await http.post("/contacts", json={"email": "late@example.com"})).json()
-        clock.t += 2  # two seconds later: search still answers the previous version, and no new contact
+        clock.now += 2  # two seconds later: search still answers the previous version, and no new contact
         total, found = await _search_all(http, EVERYONE)
         assert total == 200 and created["id"] not in found
         assert found[cid]["name"] == before["name"] and found[cid]["updated_at"] == before["updated_at"]
@@ -70,30 +63,30 @@ async def test_search_sees_a_create_and_an_update_only_after_the_lag(make_client
         assert (await http.get(f"/contacts/{cid}")).json()["name"] == "New Name"
         listed = (await http.get("/contacts", params={"per_page": 150})).json()
         assert listed["total_count"] == 201
-        clock.t += 3  # past the lag
+        clock.now += 3  # past the lag
         total, found = await _search_all(http, EVERYONE)
         assert total == 201 and created["id"] in found
         assert found[cid]["name"] == "New Name" and found[cid]["updated_at"] == int(T0 + 1)
 
 
 async def test_two_updates_within_the_lag_become_visible_one_after_the_other(make_client):
-    clock = Clock()
+    clock = FakeClock(start=T0)
     sb = Sandbox(contacts=50, seed=2, clock=clock, search_lag=10)
     cid = sb.contact_ids()[0]
     async with make_client(sb) as http:
         await http.put(f"/contacts/{cid}", json={"name": "First"})
-        clock.t += 6
+        clock.now += 6
         await http.put(f"/contacts/{cid}", json={"name": "Second"})
         names = []
         for step in (0, 5, 6):
-            clock.t += step
+            clock.now += step
             names.append((await http.post("/contacts/search", json=_by_id(cid))).json()["data"][0]["name"])
         assert names[1:] == ["First", "Second"]
         assert names[0] not in ("First", "Second")
 
 
 async def test_archived_contacts_leave_list_and_search_and_come_back_changed(make_client, check):
-    clock = Clock()
+    clock = FakeClock(start=T0)
     sb = Sandbox(contacts=40, seed=3, clock=clock)
     cid = sb.contact_ids()[5]
     async with make_client(sb) as http:
@@ -102,10 +95,10 @@ async def test_archived_contacts_leave_list_and_search_and_come_back_changed(mak
         listed = (await http.get("/contacts", params={"per_page": 150})).json()
         assert total == 39 and cid not in found
         assert listed["total_count"] == 39 and cid not in {c["id"] for c in listed["data"]}
-        clock.t += 60
+        clock.now += 60
         check("post", "/contacts/{contact_id}/unarchive", await http.post(f"/contacts/{cid}/unarchive"))
         total, found = await _search_all(http, EVERYONE)
-        assert total == 40 and found[cid]["updated_at"] == int(clock.t)
+        assert total == 40 and found[cid]["updated_at"] == int(clock.now)
 
 
 async def test_merge_removes_the_lead_everywhere(make_client, check):
