@@ -158,10 +158,20 @@ def resume_command(args: argparse.Namespace) -> str:
             "--sandbox-seed",
             str(args.sandbox_seed),
         ]
-    command = shlex.join(words)
-    if args.token:
-        command += ' --token "$INTERCOM_ACCESS_TOKEN"'
-    return command
+    if args.token and not args.token_env:
+        # Never echo the token. `--token "$INTERCOM_ACCESS_TOKEN"` looked right but, pasted after
+        # `INTERCOM_ACCESS_TOKEN=… ` on the same line, the shell expands it before the assignment: an empty token.
+        words += ["--token-env", _TOKEN_ENV]
+    return shlex.join(words)
+
+
+_TOKEN_ENV = "INTERCOM_ACCESS_TOKEN"
+
+
+def _resume_lead(args: argparse.Namespace) -> str:
+    if args.token and not args.token_env:
+        return f"Set {_TOKEN_ENV} to your token, then resume with"
+    return "Resume with"
 
 
 def _kept_line(args: argparse.Namespace) -> str | None:
@@ -172,7 +182,7 @@ def _kept_line(args: argparse.Namespace) -> str | None:
     return (
         f"{windows:,} finished window{'s' if windows != 1 else ''} ({rows:,} rows) "
         f"{'are' if windows != 1 else 'is'} kept in {args.out}.partial. "
-        f"Resume with:\n  {resume_command(args)}"
+        f"{_resume_lead(args)}:\n  {resume_command(args)}"
     )
 
 

@@ -107,7 +107,9 @@ def test_gave_up_exits_4_and_prints_the_resume_command_without_the_token(monkeyp
     assert "Could not reach https://api.eu.intercom.io: check your network" in err
     assert "1 finished window (7 rows) is kept" in err
     assert "intercomkit export contacts --out c.csv --query" in err and "--region eu" in err
-    assert "secret-token" not in err and "$INTERCOM_ACCESS_TOKEN" in err
+    assert "secret-token" not in err
+    assert "Set INTERCOM_ACCESS_TOKEN to your token, then resume with:" in err
+    assert "--token-env INTERCOM_ACCESS_TOKEN" in err
 
 
 def test_gave_up_with_nothing_saved_offers_no_resume(monkeypatch, capsys, tmp_path):
