@@ -13,6 +13,7 @@ import sys
 import time
 
 import pytest
+from export_helpers import snapshot as _snapshot
 
 from intercomkit.sandbox import Sandbox, serve_in_thread
 
@@ -45,14 +46,6 @@ def _stop_after_a_window(args: list[str], out, sig: int) -> subprocess.Popen:
     os.kill(proc.pid, sig)
     proc.wait(timeout=60)
     return proc
-
-
-def _snapshot(directory) -> dict[str, bytes]:
-    return {
-        os.path.relpath(os.path.join(root, name), directory): open(os.path.join(root, name), "rb").read()
-        for root, _dirs, files in os.walk(directory)
-        for name in files
-    }
 
 
 def _one_line(stderr: str) -> str:

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import httpx
 import pyarrow.parquet as pq
 import pytest
+from export_helpers import sandbox_client as _client
 from fake_clock import FakeClock
 
 import intercomkit
@@ -18,18 +19,6 @@ from intercomkit.export import ExportResult
 from intercomkit.sandbox import Faults, RateLimitConfig, Sandbox
 
 pytestmark = pytest.mark.anyio
-
-
-async def _no_wait(seconds: float) -> None:
-    import anyio
-
-    await anyio.sleep(0)
-
-
-def _client(sb: Sandbox, transport: httpx.AsyncBaseTransport | None = None, **kw) -> intercomkit.AsyncClient:
-    return intercomkit.AsyncClient(
-        token=sb.token, base_url=sb.base_url, transport=transport or sb.transport(), sleep=_no_wait, **kw
-    )
 
 
 def _csv_ids(path) -> list[str]:

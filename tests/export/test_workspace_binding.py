@@ -3,29 +3,19 @@
 from __future__ import annotations
 
 import json
-import os
 
 import httpx
 import pyarrow.parquet as pq
 import pytest
+from export_helpers import no_wait as _no_wait
+from export_helpers import sandbox_client as _client
+from export_helpers import snapshot as _snapshot
 
 import intercomkit
 from intercomkit.errors import ConfigurationError, TransportError, WorkspaceMismatch
 from intercomkit.sandbox import Sandbox
 
 pytestmark = pytest.mark.anyio
-
-
-async def _no_wait(seconds: float) -> None:
-    import anyio
-
-    await anyio.sleep(0)
-
-
-def _client(sb: Sandbox, transport: httpx.AsyncBaseTransport | None = None, **kw) -> intercomkit.AsyncClient:
-    return intercomkit.AsyncClient(
-        token=sb.token, base_url=sb.base_url, transport=transport or sb.transport(), sleep=_no_wait, **kw
-    )
 
 
 class FailLate(httpx.AsyncBaseTransport):
@@ -49,14 +39,6 @@ async def _interrupted(sb: Sandbox, out) -> dict:
     manifest = json.loads((out.parent / f"{out.name}.partial" / "manifest.json").read_text())
     assert manifest["windows"]
     return manifest
-
-
-def _snapshot(directory) -> dict[str, bytes]:
-    return {
-        os.path.relpath(os.path.join(root, name), directory): open(os.path.join(root, name), "rb").read()
-        for root, _dirs, files in os.walk(directory)
-        for name in files
-    }
 
 
 async def test_sandboxes_with_other_data_are_other_workspaces():
