@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 from .._protocol.query import to_unix
 from .._protocol.since import parse_since
 from ..errors import ConfigurationError, ExportIncomplete
-from ._overlap import DEFAULT_OVERLAP, describe_overlap, parse_overlap
+from ._overlap import DEFAULT_OVERLAP, RECONCILE_EVERY, describe_overlap, parse_overlap
 from ._runner import ExportOptions, detect_format, run_export
 
 if TYPE_CHECKING:
@@ -115,7 +115,8 @@ class ExportResult:
             return None
         return (
             f"since last run: {self.added:,} added, {self.updated or 0:,} updated; deleted contacts are not "
-            "removed (Intercom lists no deleted contacts)"
+            "removed (Intercom lists no deleted contacts) until a reconciling run (--reconcile, or every "
+            f"{RECONCILE_EVERY}th --since-last)"
         )
 
     def __repr__(self) -> str:
