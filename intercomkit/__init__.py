@@ -20,17 +20,8 @@ from ._connection import Connection, connect, connect_sync, disconnect, profiles
 from ._credentials import CredentialStore, Profile, ResolvedCredentials
 from ._models import Admin, Company, Contact, Message, Model, updates
 from ._pagination import Page, Paginator
-from ._protocol.query import (
-    Field,
-    Filter,
-    Group,
-    Query,
-    SearchPlan,
-    build_query,
-    field,
-    plan_search,
-    sort_spec,
-)
+from ._protocol.query.builder import Field, Filter, Group, Query, build_query, field, sort_spec
+from ._protocol.query.plan import SearchPlan, plan_search
 from ._protocol.ratelimit import RateLimit
 from ._protocol.regions import REGIONS
 from ._protocol.retry import RetryPolicy

@@ -7,18 +7,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from intercomkit._protocol import days
-from intercomkit._protocol.query import (
-    DAY,
-    Filter,
-    Group,
-    build_query,
-    evaluate,
-    field,
-    plan_search,
-    sort_spec,
-    to_unix,
-)
+from intercomkit._protocol.days import DAY
+from intercomkit._protocol.query.builder import Filter, Group, build_query, field, sort_spec
+from intercomkit._protocol.query.evaluate import evaluate
+from intercomkit._protocol.query.plan import plan_search
+from intercomkit._protocol.query.values import to_unix
 from intercomkit.errors import InvalidQuery
+from intercomkit.sandbox import matches
 
 D = 1709596800  # 2024-03-05 00:00 UTC
 T = D + 14 * 3600  # 14:00 that day
@@ -293,6 +288,24 @@ def test_evaluate_tags_and_unknowns():
     assert evaluate({"field": "segment_id", "operator": "=", "value": "s"}, {})
 
 
+@pytest.mark.parametrize("op", ["=", "!=", "IN", "NIN", "~", "!~", "^", "$"])
+@pytest.mark.parametrize(
+    "written", ["Ada@Example.com", "ADA@EXAMPLE.COM", "ada@example.org", "bob@example.com"]
+)
+def test_client_evaluator_and_sandbox_matcher_share_one_rule_on_case(op, written):
+    # One documented rule (package docstring of intercomkit._protocol.query): strings compare ignoring case.
+    value = [written] if op in ("IN", "NIN") else written
+    query = {"field": "email", "operator": op, "value": value}
+    for stored in ("ada@example.com", "Ada@Example.COM", "bob@example.com"):
+        item = {"email": stored, "custom_attributes": {"plan": stored}}
+        assert evaluate(query, item) == matches(query, item), (query, stored)
+        attr = {**query, "field": "custom_attributes.plan"}
+        assert evaluate(attr, item) == matches(attr, item), (attr, stored)
+    assert evaluate(
+        {"field": "email", "operator": "=", "value": "ADA@example.com"}, {"email": "ada@EXAMPLE.com"}
+    )
+
+
 def test_workspace_timezone():
     tz = timezone(timedelta(hours=-5))
     local_midnight = int(datetime(2024, 3, 5, tzinfo=tz).timestamp())
@@ -345,12 +358,13 @@ def _tree(depth: int):
 def _item():
     return st.fixed_dictionaries(
         {
-            "email": st.sampled_from(["a", "b", "ab"]),
-            "name": st.sampled_from(["a", "b", None]),
+            "email": st.sampled_from(["a", "b", "ab", "A", "aB"]),
+            "name": st.sampled_from(["a", "b", "B", None]),
             "role": st.sampled_from(["user", "lead"]),
             "created_at": times,
             "updated_at": times,
             "last_seen_at": st.one_of(st.none(), times),
+            "custom_attributes": st.fixed_dictionaries({}, optional={"plan": st.sampled_from(["a", "Ab"])}),
         }
     )
 
@@ -385,12 +399,14 @@ ZONES = ["UTC", "America/Los_Angeles", "Asia/Tokyo", "Pacific/Auckland", "Asia/K
 @given(_tree(2), st.lists(_item(), min_size=1, max_size=20), st.sampled_from(ZONES))
 @settings(max_examples=300)
 def test_widened_server_query_is_a_superset(q, items, zone):
+    # The server is the sandbox's matcher (its model of Intercom's whole-day matching in the workspace's zone), not
+    # the client's own idea of the server.
     tz = days.zone_from_name(zone)
     plan = plan_search(q, tz=tz)
     build_query(plan.server_query)  # only what Intercom accepts
     for item in items:
         meant = evaluate(plan.query, item)
-        served = evaluate(plan.server_query, item, server=True, tz=tz)
+        served = matches(plan.server_query, item, tz)
         assert served or not meant
         kept = served and (plan.post_filter is None or plan.post_filter(item))
         assert kept == meant

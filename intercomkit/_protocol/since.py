@@ -12,7 +12,7 @@ import re
 from datetime import date, datetime
 
 from ..errors import ConfigurationError
-from .query import to_unix
+from .query.values import to_unix
 
 __all__ = ["SINCE_FORMS", "parse_since"]
 

@@ -31,7 +31,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from .._protocol.query import to_unix
+from .._protocol.query.values import to_unix
 from .._protocol.since import parse_since
 from ..errors import ConfigurationError, ExportIncomplete
 from ._overlap import DEFAULT_OVERLAP, RECONCILE_EVERY, describe_overlap, parse_overlap

@@ -22,7 +22,7 @@ from datetime import UTC, tzinfo
 from typing import Any
 
 from .._protocol import days
-from .._protocol.query import MAX_FILTERS_PER_GROUP
+from .._protocol.query.validate import MAX_FILTERS_PER_GROUP
 from ..errors import InvalidQuery
 
 __all__ = [

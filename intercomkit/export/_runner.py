@@ -25,7 +25,8 @@ import anyio
 
 from .._protocol.days import UnknownZone, date_of_day, zone_name
 from .._protocol.pages import MAX_PER_PAGE, Search, WalkGuard
-from .._protocol.query import _to_json, plan_search
+from .._protocol.query.builder import to_json
+from .._protocol.query.plan import plan_search
 from .._protocol.responses import excerpt
 from ..errors import (
     BadRequest,
@@ -280,7 +281,7 @@ class _Run:
             if user is None:
                 user = since
             else:
-                user = _to_json(user, annotate=True)
+                user = to_json(user, annotate=True)
                 head = (
                     list(user["value"]) if user.get("operator") == "AND" and "field" not in user else [user]
                 )

@@ -129,7 +129,7 @@ class SendMessageForm:
             self._tasks.spawn(self._search(text))
 
     async def _search(self, text: str) -> None:
-        from .._protocol.query import field
+        from .._protocol.query.builder import field
 
         query = field("email").contains(text) | field("name").contains(text)
         found = await self.client.contacts.search(query, per_page=_MATCHES).to_list(limit=_MATCHES)

@@ -8,7 +8,8 @@ from typing import Any
 from .._models import Contact, Model, check_contact_fields
 from .._pagination import Paginator
 from .._protocol.pages import CursorList, Search, check_per_page
-from .._protocol.query import Query, field, plan_search, sort_spec
+from .._protocol.query.builder import Query, field, sort_spec
+from .._protocol.query.plan import plan_search
 from ..errors import NotFound
 from ._base import Resource, listed, segment
 

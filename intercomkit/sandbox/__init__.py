@@ -14,7 +14,7 @@ from ._faults import FAULT_KINDS, Faults
 from ._http import Request, Response, json_response
 from ._limits import RateLimitConfig
 from ._sandbox import BASE_URL, Sandbox
-from ._search import matches, validate_query
+from ._search import matches, reject_invalid_query
 from ._serve import serve, serve_in_thread
 from ._transport import SandboxTransport
 
@@ -32,5 +32,5 @@ __all__ = [
     "matches",
     "serve",
     "serve_in_thread",
-    "validate_query",
+    "reject_invalid_query",
 ]

@@ -9,7 +9,7 @@ from ._data import KIND_DELETED
 from ._errors import SandboxAPIError
 from ._http import Request, Response, json_response
 from ._render import list_json
-from ._search import validate_query
+from ._search import reject_invalid_query
 from ._search_exec import run_search, validate_sort
 from ._store import Store
 
@@ -71,7 +71,7 @@ def search_contacts(req: Request) -> Response:
     if "query" not in body:
         raise SandboxAPIError(400, "parameter_not_found", "query is required")
     query = body["query"]
-    validate_query(query)
+    reject_invalid_query(query)
     field, descending = validate_sort(body.get("sort"))
     pagination = body.get("pagination") or {}
     if not isinstance(pagination, dict):

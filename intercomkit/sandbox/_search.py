@@ -15,10 +15,11 @@ from datetime import UTC, tzinfo
 from typing import Any
 
 from .._protocol import days
-from .._protocol.query import CONTACT_FIELDS, MAX_FILTERS_PER_GROUP, MAX_NESTING
+from .._protocol.query.fields import CONTACT_FIELDS
+from .._protocol.query.validate import MAX_FILTERS_PER_GROUP, MAX_NESTING
 from ._errors import SandboxAPIError
 
-__all__ = ["DATE_ATTRIBUTES", "FIELD_TYPES", "field_value", "matches", "validate_query"]
+__all__ = ["DATE_ATTRIBUTES", "FIELD_TYPES", "field_value", "matches", "reject_invalid_query"]
 
 # The sandbox workspace's Date custom attributes (data_type "date" in its data attribute catalogue). Generated
 # contacts carry none; contacts created or updated with one do.
@@ -45,8 +46,9 @@ def _invalid(message: str) -> SandboxAPIError:
     return SandboxAPIError(400, "query_invalid", message)
 
 
-def validate_query(query: Any, *, depth: int = 0) -> None:
-    """Raise a 400 ``query_invalid`` SandboxAPIError for anything Intercom's search would refuse."""
+def reject_invalid_query(query: Any, *, depth: int = 0) -> None:
+    """Raise a 400 ``query_invalid`` SandboxAPIError for anything Intercom's search would refuse (the server's side;
+    the client checks the same rules before sending, as :class:`~intercomkit.errors.InvalidQuery`)."""
     if not isinstance(query, dict):
         raise _invalid("query must be an object")
     op = query.get("operator")
@@ -61,7 +63,7 @@ def validate_query(query: Any, *, depth: int = 0) -> None:
                 f"An {op} group can hold at most {MAX_FILTERS_PER_GROUP} filters, got {len(value)}"
             )
         for sub in value:
-            validate_query(sub, depth=depth + 1)
+            reject_invalid_query(sub, depth=depth + 1)
         return
     _validate_filter(query)
 
@@ -151,8 +153,9 @@ def matches(query: dict, contact: dict, tz: tzinfo = UTC) -> bool:
     """Whether ``contact`` (a contact dict as the API returns it) satisfies the search ``query``.
 
     Pure and I/O free, so property tests can check the sandbox's search against it. The query is assumed valid
-    (see ``validate_query``). Date fields compare by calendar day in the workspace timezone ``tz``; ``~ ^ $`` are
-    case-insensitive; ``=`` on strings is exact.
+    (see ``reject_invalid_query``). Date fields compare by calendar day in the workspace timezone ``tz``. Strings
+    compare ignoring case for every operator (``= != IN NIN`` as ``~ !~ ^ $``): the description says nothing on case,
+    and the client's post filter (``intercomkit._protocol.query.evaluate``) follows the same one rule.
     """
     op = query.get("operator")
     if op == "AND":
@@ -197,7 +200,7 @@ def _compare(op: str, actual: Any, value: Any) -> bool:
     if op in ("~", "!~", "^", "$"):
         if not isinstance(actual, str):
             return op == "!~"
-        a, v = actual.lower(), value.lower()
+        a, v = actual.casefold(), value.casefold()
         if op == "~":
             return v in a
         if op == "!~":
@@ -220,4 +223,6 @@ def _eq(actual: Any, value: Any) -> bool:
     # bool is an int in Python; True must not equal 1 here.
     if isinstance(actual, bool) or isinstance(value, bool):
         return isinstance(actual, bool) and isinstance(value, bool) and actual is value
+    if isinstance(actual, str) and isinstance(value, str):
+        return actual.casefold() == value.casefold()  # one rule on case: see ``matches``
     return actual == value

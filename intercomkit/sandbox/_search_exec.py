@@ -75,7 +75,7 @@ def _plan(query: dict, sort_field: str | None, tz: tzinfo) -> _Plan | None:
                 plan.u_lo = max(plan.u_lo if plan.u_lo is not None else -_INF, lo)
                 plan.u_hi = min(plan.u_hi if plan.u_hi is not None else _INF, hi)
         elif field == "role" and op in ("=", "!=") and isinstance(value, str):
-            wanted = {"user": KIND_USER, "lead": KIND_LEAD}.get(value)
+            wanted = {"user": KIND_USER, "lead": KIND_LEAD}.get(value.casefold())  # strings ignore case
             chosen = frozenset({wanted}) if wanted is not None else frozenset()
             plan.kinds &= chosen if op == "=" else frozenset((KIND_USER, KIND_LEAD)) - chosen
         else:

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 import intercomkit
 from intercomkit._credentials import check_profile_name
-from intercomkit._protocol.query import plan_search
+from intercomkit._protocol.query.plan import plan_search
 from intercomkit.errors import ConfigurationError, IntercomError
 from intercomkit.messages._templates import parse_template, render_rows
 

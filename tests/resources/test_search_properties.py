@@ -17,7 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import intercomkit as ik
-from intercomkit._protocol.query import Filter, Group, to_unix
+from intercomkit._protocol.query.builder import Filter, Group
+from intercomkit._protocol.query.values import to_unix
 from intercomkit.errors import BadRequest, InvalidQuery
 from intercomkit.sandbox import Sandbox
 

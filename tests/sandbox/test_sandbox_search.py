@@ -80,6 +80,23 @@ async def test_dates_match_by_whole_day(sb, http, check):
     assert contact["id"] in await ids(F("created_at", "<", day_start + DAY))
 
 
+async def test_strings_ignore_case_for_every_operator(sb, http, check):
+    # The description says nothing on case; the sandbox and the client's post filter share one rule: ignore it.
+    contact = sb.get_contact(sb.contact_ids()[7])
+    email, role = contact["email"], contact["role"]
+
+    async def ids(query):
+        r = await http.post("/contacts/search", json={"query": query, "pagination": {"per_page": 150}})
+        return {c["id"] for c in check("post", "/contacts/search", r)["data"]}
+
+    assert contact["id"] in await ids(F("email", "=", email.upper()))
+    assert contact["id"] in await ids(F("email", "IN", [email.swapcase()]))
+    assert contact["id"] not in await ids(F("email", "!=", email.upper()))
+    assert contact["id"] not in await ids(F("email", "NIN", [email.upper()]))
+    assert contact["id"] in await ids(F("email", "^", email[:3].upper()))
+    assert contact["id"] in await ids(F("role", "=", role.upper()))  # the sandbox's fast path for role
+
+
 def test_matches_is_pure_and_handles_types():
     c = {
         "email": "Ada@Example.com",
@@ -91,7 +108,8 @@ def test_matches_is_pure_and_handles_types():
     }
     assert matches(F("email", "~", "example"), c)
     assert matches(F("email", "$", ".COM"), c)
-    assert not matches(F("email", "=", "ada@example.com"), c)
+    assert matches(F("email", "=", "ada@example.com"), c)  # strings ignore case, "=" too
+    assert not matches(F("email", "!=", "ADA@example.COM"), c)
     assert matches(F("created_at", "=", 10 * DAY), c) and not matches(F("created_at", ">", 10 * DAY + 9), c)
     assert matches(F("custom_attributes.seats", ">=", 3), c)
     assert not matches(F("custom_attributes.vip", "=", 1), c)
