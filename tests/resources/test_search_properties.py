@@ -55,6 +55,15 @@ def _cmp(x: Any, op: str, v: Any) -> bool:
     return {"=": x == v, "<": x < v, ">": x > v, "<=": x <= v, ">=": x >= v}[op]
 
 
+def _same(x: Any, v: Any) -> bool:
+    # Strings ignore case (the one rule of intercomkit._protocol.query and the sandbox); True is not 1.
+    if isinstance(v, bool) or isinstance(x, bool):
+        return x is v
+    if isinstance(x, str) and isinstance(v, str):
+        return x.lower() == v.lower()
+    return x == v
+
+
 def meant(node: tuple, contact: dict[str, Any]) -> bool:
     if node[0] in ("AND", "OR"):
         results = [meant(child, contact) for child in node[1]]
@@ -70,11 +79,11 @@ def meant(node: tuple, contact: dict[str, Any]) -> bool:
     if op in ("<", ">", "<=", ">="):
         return isinstance(x, int) and not isinstance(x, bool) and _cmp(x, op, v)
     if op == "=":
-        return x is v if isinstance(v, bool) else x == v
+        return _same(x, v)
     if op == "!=":
-        return x is not v if isinstance(v, bool) else x != v
+        return not _same(x, v)
     if op in ("IN", "NIN"):
-        return (x in v) == (op == "IN")
+        return any(_same(x, each) for each in v) == (op == "IN")
     text = x.lower() if isinstance(x, str) else None
     if op == "!~":
         return text is None or v.lower() not in text
@@ -104,7 +113,8 @@ def to_raw(node: tuple) -> dict[str, Any]:
 @st.composite
 def string_leaf(draw) -> tuple:
     name = draw(st.sampled_from(STRING_FIELDS))
-    whole = st.sampled_from(POOLS[name])
+    # Sometimes with its capitals swapped: strings match ignoring case, "=" included.
+    whole = st.sampled_from(POOLS[name]).flatmap(lambda t: st.sampled_from([t, t, t.swapcase()]))
     op = draw(st.sampled_from(["=", "!=", "IN", "NIN", "~", "!~", "^", "$"]))
     if op in ("IN", "NIN"):
         return ("leaf", name, op, draw(st.lists(whole, min_size=1, max_size=4)))
