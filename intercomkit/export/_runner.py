@@ -705,8 +705,9 @@ class _Run:
             received = sum(info["received"] for info in frozen)
             known = sum(info.get("gap", 0) for info in frozen)
             if received + known < now_total:
-                # Contacts can come back to search mid-run (an archived contact returning is unarchived): like
-                # contacts created during the run, they are left for the next since_last run, not a gap.
+                # Contacts can enter search mid-run: an archived contact returning is unarchived, and a change made
+                # just before the run reaches the lagging index. Like contacts created during the run, they are
+                # left for the next since_last run (which looks back the overlap margin), not a gap.
                 back = await self._returned(plan["first_day"], frozen_end, frozen)
                 self.tally.late += back
                 received += back
@@ -724,8 +725,10 @@ class _Run:
         return missing, expected
 
     async def _returned(self, first_day: int, end_day: int, windows: list[dict[str, Any]]) -> int:
-        """Contacts created in ``[first_day, end_day)`` that the export does not hold and whose ``updated_at`` is at
-        or after the run's start: they entered search during the run (returned from the archive)."""
+        """Contacts created in ``[first_day, end_day)`` that the export does not hold and whose ``updated_at`` is
+        within the overlap margin before the run's start, or later: they entered search during the run (returned
+        from the archive, or a recent change the index had not caught up with), and the next ``since_last`` run,
+        which looks back that margin, fetches them."""
         import pyarrow.parquet as pq
 
         held: set[str] = set()
@@ -734,7 +737,8 @@ class _Run:
                 path = os.path.join(self.manifest.directory, info["part"])
                 held.update(str(i) for i in pq.read_table(path, columns=["id"]).column("id").to_pylist())
         # Day-granular on the server (two days back, a superset whatever the day's length), exact here.
-        recent = {"field": "updated_at", "operator": ">", "value": int(self.frozen_at) - 2 * _plan.DAY}
+        since = int(self.frozen_at) - self.o.overlap
+        recent = {"field": "updated_at", "operator": ">", "value": since - 2 * _plan.DAY}
         try:
             query = _plan.combine([*_plan.range_query(first_day, end_day, self.zone), recent], self.base)
         except InvalidQuery:
@@ -751,7 +755,7 @@ class _Run:
                 if (
                     str(item.get("id")) not in held
                     and isinstance(updated, int)
-                    and updated >= self.frozen_at
+                    and updated >= since
                     and (self.post_filter is None or self.post_filter(item))
                 ):
                     back += 1
