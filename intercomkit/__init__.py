@@ -26,6 +26,7 @@ from ._protocol.ratelimit import RateLimit
 from ._protocol.regions import REGIONS
 from ._protocol.retry import RetryPolicy
 from ._version import __version__
+from ._workspaces import WorkspaceRegistry
 
 _LAZY = {
     "contacts_frame": "._frames",
@@ -66,6 +67,7 @@ __all__ = [
     "ResolvedCredentials",
     "RetryPolicy",
     "SearchPlan",
+    "WorkspaceRegistry",
     "__version__",
     "admins_frame",
     "allow_nested",

@@ -31,6 +31,7 @@ from ._protocol.ratelimit import RateLimit
 from ._protocol.regions import BaseURL, resolve_base_url
 from ._protocol.responses import decipher
 from ._protocol.retry import RetryPolicy, is_repeatable
+from ._workspaces import SHARED_WORKSPACES, WorkspaceRegistry, workspace_key
 from .errors import (
     ConfigurationError,
     EventLoopMismatch,
@@ -76,6 +77,8 @@ class AsyncClient:
     (a served sandbox, a proxy). ``transport`` is any ``httpx.AsyncBaseTransport`` (tests, the in-process sandbox).
     ``clock``, ``sleep`` and ``rng`` are injectable so tests never really wait. ``workspace_timezone`` (an IANA
     name or a ``tzinfo``) sets the workspace timezone instead of asking ``GET /me`` for it (offline planning, tests).
+    ``workspaces`` is the registry of per-workspace state (open scroll, rate budget) shared with other clients of
+    the same workspace; ``SHARED_WORKSPACES`` by default, a fresh ``WorkspaceRegistry()`` to isolate a client.
     """
 
     def __init__(
@@ -96,6 +99,7 @@ class AsyncClient:
         rng: random.Random | None = None,
         env: Mapping[str, str] | None = None,
         workspace_timezone: str | tzinfo | None = None,
+        workspaces: WorkspaceRegistry | None = None,
     ) -> None:
         resolved_region, resolved_base = region, base_url
         if token is None:
@@ -107,6 +111,9 @@ class AsyncClient:
         self._token = check_token(token)
         self._base: BaseURL = resolve_base_url(resolved_region, resolved_base)
         self._headers = default_headers(self._token, version)
+        # Names the workspace in shared state without holding the token (a digest, not reversible).
+        self.workspace_key = workspace_key(str(self._base), self._token)
+        self.workspaces = SHARED_WORKSPACES if workspaces is None else workspaces
         self.version = self._headers["Intercom-Version"]
         if not isinstance(max_retries, int) or max_retries < 0:
             raise ValueError("max_retries must be a non-negative integer")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
@@ -29,12 +28,6 @@ logger = logging.getLogger("intercomkit")
 
 # Intercom forgets an idle scroll after a minute; a scroll left open by a crashed run blocks new ones until then.
 SCROLL_IDLE_EXPIRY = 60.0
-
-# One scroll per workspace inside this process: Intercom allows one per app, so a second would fail (or worse,
-# steal the first one's cursor). Keyed by base URL and token digest; a plain set guarded by a thread lock so it
-# works across event loops (the notebook bridge runs its own).
-_open_scrolls: set[tuple[str, int]] = set()
-_open_scrolls_lock = threading.Lock()
 
 
 def _is_scroll_exists(exc: BadRequest) -> bool:
@@ -99,24 +92,20 @@ class ScrollPaginator(Paginator[Any]):
         self.max_restarts = max_restarts
         self.restarts = 0
 
-    def _key(self) -> tuple[str, int]:
-        return (self._client.base_url, hash(self._client._secrets()))
-
     async def pages(self) -> AsyncIterator[Page]:
-        key = self._key()
-        with _open_scrolls_lock:
-            if key in _open_scrolls:
-                raise ScrollInProgress(
-                    "another companies scroll is already running for this workspace in this process; Intercom "
-                    "allows one at a time: wait for it to finish"
-                )
-            _open_scrolls.add(key)
+        # One scroll per workspace inside this process: Intercom allows one per app, so a second would fail (or
+        # worse, steal the first one's cursor).
+        registry, key = self._client.workspaces, self._client.workspace_key
+        if not registry.open_scroll(key):
+            raise ScrollInProgress(
+                "another companies scroll is already running for this workspace in this process; Intercom "
+                "allows one at a time: wait for it to finish"
+            )
         try:
             async for page in self._walk():
                 yield page
         finally:
-            with _open_scrolls_lock:
-                _open_scrolls.discard(key)
+            registry.close_scroll(key)
 
     async def _walk(self) -> AsyncIterator[Page]:
         seen: set[str] = set()
