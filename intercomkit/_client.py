@@ -1,8 +1,10 @@
 """``AsyncClient``: the one place that talks to httpx.
 
-The send path is layered like httpx's own client: ``request`` (guard the URL) → ``_send_with_retries`` (rate-limit
-wait, retry decisions from ``_protocol.retry``) → ``_send_once`` (one HTTP exchange, parsed by
-``_protocol.responses``). Resources, paginators and the export all go through ``request``.
+The send path, the gidgethub way: ``request``/``request_raw`` (guard the URL) → ``_send_with_retries`` (rate-limit
+wait; retry or not decided by status alone in ``_protocol.retry``) → ``_exchange`` (one HTTP exchange: status,
+headers, body; the rate limit read once). A 2xx body is decoded by ``_protocol.responses.decipher`` (or returned
+as bytes by ``request_raw``); an error status becomes a named error once, when no retry is left. Resources,
+paginators and the export all go through ``request`` or ``request_raw``.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from ._protocol.days import UnknownZone, zone_from_name
 from ._protocol.headers import DEFAULT_API_VERSION, check_token, default_headers
 from ._protocol.ratelimit import RateLimit
 from ._protocol.regions import BaseURL, resolve_base_url
-from ._protocol.responses import decipher
+from ._protocol.responses import decipher, error_from_response
 from ._protocol.retry import RetryPolicy, is_repeatable
 from ._workspaces import SHARED_WORKSPACES, WorkspaceRegistry, workspace_key
 from .errors import (
@@ -193,19 +195,38 @@ class AsyncClient:
         as the named exceptions of ``intercomkit.errors``. ``repeatable`` overrides the retry safety rule (by
         default GET/PUT/DELETE and read-only POSTs such as searches are retried; creating POSTs are not).
         """
+        return await self._send(method, path, params, json, repeatable, raw=False)
+
+    async def request_raw(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        repeatable: bool | None = None,
+    ) -> bytes:
+        """``request``, but the body of a successful answer comes back as bytes for the caller to decode (the export
+        reads its pages in a worker thread). Same path guard, retries and named errors as ``request``."""
+        return await self._send(method, path, params, json, repeatable, raw=True)
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, Any] | None,
+        json: Any,
+        repeatable: bool | None,
+        *,
+        raw: bool,
+    ) -> Any:
         if not isinstance(method, str) or not method.isalpha():
             raise ValueError(f"method must be an HTTP verb such as 'GET', got {method!r}")
         method = method.upper()
         url = self._base.join(path)
         if repeatable is None:
             repeatable = is_repeatable(method, path)
-        return await self._send_with_retries(method, url, path, _clean_params(params), json, repeatable)
-
-    async def _request_bytes(self, method: str, path: str, *, json: Any = None) -> bytes:
-        """``request`` for a read-only call whose successful body the caller decodes itself (the export reads
-        pages in a worker thread); errors are raised as ``request`` raises them."""
-        url = self._base.join(path)
-        return await self._send_with_retries(method, url, path, None, json, True, parse=False)
+        return await self._send_with_retries(method, url, path, _clean_params(params), json, repeatable, raw)
 
     async def _send_with_retries(
         self,
@@ -215,8 +236,7 @@ class AsyncClient:
         params: dict[str, Any] | None,
         json: Any,
         repeatable: bool,
-        *,
-        parse: bool = True,
+        raw: bool,
     ) -> Any:
         self._check_loop()
         policy = self.retry_policy
@@ -225,7 +245,18 @@ class AsyncClient:
         while True:
             await self._wait_for_window()
             try:
-                return await self._send_once(method, url, path, params, json, parse=parse)
+                status, headers, body = await self._exchange(method, url, path, params, json)
+                limit = RateLimit.from_headers(
+                    headers
+                )  # the one read of the rate limit, for waits and errors
+                if limit is not None:
+                    self.rate_limit = limit
+                if 200 <= status < 300:
+                    if body is None:
+                        raise InvalidResponse(
+                            f"HTTP {status} response body could not be decoded", status=status
+                        )
+                    return body if raw else decipher(status, headers, body, secrets=self._secrets())
             except httpx.TransportError as exc:
                 failures += 1
                 sent = not isinstance(exc, _NOT_SENT)
@@ -237,16 +268,16 @@ class AsyncClient:
                         method, path, exc, sent=sent, repeatable=repeatable, host=self._base.host
                     ) from exc
                 logger.info("%s %s: %s, retrying in %.2fs", method, path, type(exc).__name__, wait)
-            except InvalidResponse as exc:
+            except InvalidResponse:
                 # A 2xx whose body broke in transit: safe to ask again only if asking again changes nothing.
                 failures += 1
-                if not repeatable or failures > policy.max_retries or exc.status is None or exc.status >= 300:
+                if not repeatable or failures > policy.max_retries:
                     raise
                 wait = policy.backoff(failures, self._rng)
                 logger.info("%s %s: unreadable body, retrying in %.2fs", method, path, wait)
-            except _Retryable as retry:
-                error = retry.error
-                if error.status == 429:
+            else:
+                # An error status: the retry decision needs only the status; the error is built once, on giving up.
+                if status == 429:
                     rate_waits += 1
                     self.stats.rate_limited += 1
                     attempt = rate_waits
@@ -254,7 +285,7 @@ class AsyncClient:
                     failures += 1
                     attempt = failures
                 wait = policy.after_status(
-                    error.status,
+                    status,
                     repeatable=repeatable,
                     attempt=attempt,
                     rate_limit=self.rate_limit,
@@ -262,8 +293,10 @@ class AsyncClient:
                     rng=self._rng,
                 )
                 if wait is None:
-                    raise error from None
-                logger.info("%s %s: HTTP %s, retrying in %.2fs", method, path, error.status, wait)
+                    raise error_from_response(
+                        status, headers, body or b"", secrets=self._secrets(), rate_limit=limit
+                    )
+                logger.info("%s %s: HTTP %s, retrying in %.2fs", method, path, status, wait)
             self.stats.retries += 1
             await self._sleep(wait)
 
@@ -291,49 +324,28 @@ class AsyncClient:
                 logger.debug("rate limit exhausted, waiting %.2fs for the window to reset", wait)
                 await self._sleep(wait + self._rng.uniform(0.0, 0.25))
 
-    async def _send_once(
-        self,
-        method: str,
-        url: str,
-        path: str,
-        params: dict[str, Any] | None,
-        json: Any,
-        *,
-        parse: bool = True,
-    ) -> Any:
+    async def _exchange(
+        self, method: str, url: str, path: str, params: dict[str, Any] | None, json: Any
+    ) -> tuple[int, httpx.Headers, bytes | None]:
+        """One HTTP exchange: status, headers and the whole body (``None``: a body that could not be decoded, its
+        Content-Encoding lies, e.g. a proxy mangled it). Raises only httpx's transport errors."""
         self.stats.requests += 1
         started = time.perf_counter()
         request = self._http.build_request(method, url, params=params, json=json, headers=self._headers)
         response = await self._http.send(request, stream=True)
-        limit = RateLimit.from_headers(response.headers)
-        if limit is not None:
-            self.rate_limit = limit
+        content: bytes | None
         try:
             # Not response.aread(): it keeps the body on the Response, and httpx's Response and its stream refer to
             # each other, so every body would wait for a full GC pass (tens of MB at an export's pace).
             content = b"".join([chunk async for chunk in response.aiter_bytes()])
         except httpx.DecodingError as exc:
-            # A body whose Content-Encoding lies (a proxy mangled it): unreadable like a truncated body.
-            if 200 <= response.status_code < 300:
-                raise InvalidResponse(
-                    f"HTTP {response.status_code} response body could not be decoded ({exc})",
-                    status=response.status_code,
-                ) from None
-            content = b""  # an error status still says what went wrong
+            logger.debug("%s %s: undecodable body (%s)", method, path, exc)
+            content = None
         finally:
             await response.aclose()
-        logger.debug(
-            "%s %s -> %s (%.0f ms)", method, path, response.status_code, (time.perf_counter() - started) * 1e3
-        )
-        try:
-            if not parse and 200 <= response.status_code < 300:
-                return content
-            return decipher(response.status_code, response.headers, content, secrets=self._secrets())
-        except Exception as exc:
-            status = getattr(exc, "status", None)
-            if status == 429 or (status is not None and status >= 500):
-                raise _Retryable(exc) from None
-            raise
+        status = response.status_code
+        logger.debug("%s %s -> %s (%.0f ms)", method, path, status, (time.perf_counter() - started) * 1e3)
+        return status, response.headers, content
 
     # -- endpoints every workspace has ----------------------------------------------------------------------------
 
@@ -412,14 +424,6 @@ class AsyncClient:
         from ._sync import SyncClient
 
         return SyncClient(self)
-
-
-class _Retryable(Exception):
-    """Carries a 429/5xx error from the single-send layer up to the retry loop."""
-
-    def __init__(self, error: Any) -> None:
-        super().__init__(str(error))
-        self.error = error
 
 
 def _zone_override(value: str | tzinfo | None) -> tzinfo | None:

@@ -10,8 +10,8 @@ from intercomkit._protocol.headers import check_token, default_headers, redact
 from intercomkit._protocol.pages import CursorList, PageNumber, PageRequest, Scroll, Search, WalkGuard
 from intercomkit._protocol.ratelimit import MAX_RESET_WAIT, RateLimit
 from intercomkit._protocol.regions import resolve_base_url
-from intercomkit._protocol.responses import decipher
-from intercomkit._protocol.retry import RetryPolicy, is_repeatable
+from intercomkit._protocol.responses import decipher, error_from_response
+from intercomkit._protocol.retry import RETRYABLE_STATUSES, RetryPolicy, is_repeatable
 from intercomkit.errors import (
     BadRequest,
     ConfigurationError,
@@ -191,6 +191,29 @@ def test_retry_decisions():
     assert policy.after_transport_error(sent=True, repeatable=False, attempt=1, rng=rng) is None
     assert policy.after_transport_error(sent=False, repeatable=False, attempt=1, rng=rng) is not None
     assert policy.after_transport_error(sent=True, repeatable=True, attempt=3, rng=rng) is None
+
+
+@given(
+    status=st.integers(min_value=100, max_value=599),
+    repeatable=st.booleans(),
+    attempt=st.integers(min_value=1, max_value=30),
+)
+def test_retry_is_decided_by_the_status_alone(status, repeatable, attempt):
+    # The send path asks this before building any error: a retried 5xx/429 never becomes an exception object.
+    policy = RetryPolicy(max_retries=3, max_rate_limit_waits=5)
+    wait = policy.after_status(
+        status, repeatable=repeatable, attempt=attempt, rate_limit=None, now=0.0, rng=random.Random(0)
+    )
+    # A 429 was rejected unprocessed: even a creating POST may go again.
+    expected = attempt <= 5 if status == 429 else status in RETRYABLE_STATUSES and repeatable and attempt <= 3
+    assert (wait is not None) is expected
+    assert wait is None or wait > 0
+
+
+def test_a_rate_limit_read_once_is_reused_by_the_error():
+    limit = RateLimit(100, 0, 123.0)
+    error = error_from_response(429, {}, _error_body("rate_limit_exceeded", "Too many"), rate_limit=limit)
+    assert isinstance(error, RateLimited) and error.reset_at == 123.0
 
 
 @given(st.integers(min_value=1, max_value=50))

@@ -11,7 +11,7 @@ from ..errors import APIError, Conflict, InvalidResponse, RateLimited, error_for
 from .headers import redact
 from .ratelimit import RateLimit
 
-__all__ = ["decipher", "excerpt"]
+__all__ = ["decipher", "error_from_response", "excerpt"]
 
 _EXISTING_ID = re.compile(r"\bid=([0-9A-Za-z_-]+)")
 
@@ -65,8 +65,14 @@ def decipher(
 
 
 def error_from_response(
-    status: int, headers: Mapping[str, str], body: bytes, *, secrets: tuple[str | None, ...] = ()
+    status: int,
+    headers: Mapping[str, str],
+    body: bytes,
+    *,
+    secrets: tuple[str | None, ...] = (),
+    rate_limit: RateLimit | None = None,
 ) -> APIError:
+    """The named error for an error status. ``rate_limit``: the limit already read from ``headers`` (else read here)."""
     cls = error_for_status(status)
     data = _parse_json(body)
     request_id = code = None
@@ -91,7 +97,7 @@ def error_from_response(
     message = redact(message, *secrets)
     kwargs: dict[str, Any] = {"status": status, "request_id": request_id, "code": code, "errors": errors}
     if cls is RateLimited:
-        rl = RateLimit.from_headers(headers)
+        rl = rate_limit or RateLimit.from_headers(headers)
         return RateLimited(message, reset_at=rl.reset_at if rl else None, **kwargs)
     if cls is Conflict:
         match = _EXISTING_ID.search(message)

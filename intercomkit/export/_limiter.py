@@ -87,6 +87,6 @@ class RequestLimiter:
         async with self.slot():
             return await self._client.request(method, path, **kw)
 
-    async def request_bytes(self, method: str, path: str, **kw: Any) -> bytes:
+    async def request_raw(self, method: str, path: str, **kw: Any) -> bytes:
         async with self.slot():
-            return await self._client._request_bytes(method, path, **kw)
+            return await self._client.request_raw(method, path, **kw)

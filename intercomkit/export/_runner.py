@@ -559,7 +559,7 @@ class _Run:
         try:
             while request is not None:
                 try:
-                    raw = await self.limiter.request_bytes(request.method, request.path, json=request.json)
+                    raw = await self.limiter.request_raw(request.method, request.path, json=request.json)
                     page = await anyio.to_thread.run_sync(read, raw, limiter=self.readers)
                     del raw
                 except _RETRYABLE as exc:

@@ -53,7 +53,7 @@ async def _pages(sb: Sandbox, per_page: int = 150) -> list[bytes]:
             pagination: dict[str, Any] = {"per_page": per_page}
             if cursor:
                 pagination["starting_after"] = cursor
-            raw = await client._request_bytes(
+            raw = await client.request_raw(
                 "POST", "/contacts/search", json={"query": query, "pagination": pagination}
             )
             pages.append(raw)
