@@ -246,9 +246,8 @@ class AsyncClient:
             await self._wait_for_window()
             try:
                 status, headers, body = await self._exchange(method, url, path, params, json)
-                limit = RateLimit.from_headers(
-                    headers
-                )  # the one read of the rate limit, for waits and errors
+                # The one read of the rate limit: the next wait and, on giving up, the error use it.
+                limit = RateLimit.from_headers(headers)
                 if limit is not None:
                     self.rate_limit = limit
                 if 200 <= status < 300:
