@@ -26,7 +26,7 @@ from ..errors import (
     TransportError,
     WriteFailed,
 )
-from ._manifest import kept
+from ._manifest import describe_kept, kept
 from ._overlap import describe_overlap
 
 __all__ = ["add_export_command", "resume_command", "run_export"]
@@ -179,11 +179,7 @@ def _kept_line(args: argparse.Namespace) -> str | None:
     windows, rows = kept(args.out)
     if not windows:
         return None
-    return (
-        f"{windows:,} finished window{'s' if windows != 1 else ''} ({rows:,} rows) "
-        f"{'are' if windows != 1 else 'is'} kept in {args.out}.partial. "
-        f"{_resume_lead(args)}:\n  {resume_command(args)}"
-    )
+    return f"{describe_kept(args.out, windows, rows)}. {_resume_lead(args)}:\n  {resume_command(args)}"
 
 
 def _network_hint(exc: Exception, host: str) -> str:

@@ -21,7 +21,7 @@ from typing import Any
 from ..errors import ConfigurationError, WorkspaceMismatch
 from ._sinks import fsync_dir
 
-__all__ = ["Manifest", "StateFile", "check_workspace", "describe_workspace", "kept"]
+__all__ = ["Manifest", "StateFile", "describe_kept", "check_workspace", "describe_workspace", "kept"]
 
 _VERSION = 2  # 2: the manifest records its workspace
 
@@ -60,6 +60,18 @@ def kept(output: str) -> tuple[int, int]:
         return len(windows), sum(int(w.get("rows", 0)) for w in windows.values())
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return 0, 0
+
+
+def describe_kept(output: str, windows: int, rows: int) -> str:
+    """``3 finished windows (1,250 rows) are kept in OUT.partial`` (or ``nothing was kept``): said by the runner's
+    interrupt note and by every CLI error line that can resume."""
+    if not windows:
+        return "nothing was kept"
+    plural = windows != 1
+    return (
+        f"{windows:,} finished window{'s' if plural else ''} ({rows:,} rows) {'are' if plural else 'is'} kept in "
+        f"{output}.partial"
+    )
 
 
 def _write_json_atomic(path: str, data: Mapping[str, Any]) -> None:

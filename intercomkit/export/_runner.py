@@ -44,7 +44,7 @@ from ..resources.companies import scroll_shortfall
 from . import _plan
 from ._fields import check_custom_fields, unknown_field
 from ._limiter import RequestLimiter
-from ._manifest import Manifest, StateFile, check_workspace, describe_workspace
+from ._manifest import Manifest, StateFile, check_workspace, describe_kept, describe_workspace
 from ._merge import merge_parts
 from ._overlap import DEFAULT_OVERLAP, RECONCILE_EVERY
 from ._page import read_page
@@ -980,10 +980,7 @@ async def run_export(
 def _kept_note(path: str, windows: int, rows: int) -> str:
     if not windows:
         return f"nothing was kept for {path}"
-    return (
-        f"{windows:,} finished window{'s' if windows != 1 else ''} ({rows:,} rows) kept in {path}.partial; "
-        "run the same export again to resume"
-    )
+    return f"{describe_kept(path, windows, rows)}; run the same export again to resume"
 
 
 def _write_failed(path: str, exc: OSError, windows: int, rows: int) -> WriteFailed:

@@ -49,7 +49,7 @@ async def test_an_interrupted_export_says_what_was_kept_and_the_rerun_says_it_re
     message = record.getMessage()
     assert (
         "export interrupted" in message
-        and "rows) kept in" in message
+        and "rows) is kept in" in message
         and "run the same export again" in message
     )
     async with _client(sb) as client:
