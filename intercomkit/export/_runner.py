@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 
+from .._pagination import Paginator
 from .._protocol.days import UnknownZone, date_of_day, zone_name
 from .._protocol.pages import MAX_PER_PAGE, Search, WalkGuard
 from .._protocol.query.builder import to_json
@@ -744,23 +745,13 @@ class _Run:
         except InvalidQuery:
             return 0  # no room for one more filter: the shortfall stays reported
         style = Search("/contacts/search", query, per_page=MAX_PER_PAGE, sort=_SORT, base=self.client.base)
-        request: Any = style.first()
-        guard = WalkGuard()
         back = 0
-        while request is not None:
-            body = await self.limiter.request(request.method, request.path, json=request.json)
-            items = [i for i in body.get("data") or [] if isinstance(i, dict)]
-            for item in items:
+        # One short walk after the windows: the client's own paginator (walk guard, post filter) serves.
+        async for page in Paginator(self.client, style, post_filter=self.post_filter).pages():
+            for item in page.items:
                 updated = item.get("updated_at")
-                if (
-                    str(item.get("id")) not in held
-                    and isinstance(updated, int)
-                    and updated >= since
-                    and (self.post_filter is None or self.post_filter(item))
-                ):
+                if str(item.get("id")) not in held and isinstance(updated, int) and updated >= since:
                     back += 1
-            request = style.next(request, body) if items else None
-            guard.observe_ids([str(i.get("id")) for i in items], body, request)
         return back
 
     # -- merge ---------------------------------------------------------------------------------------------
