@@ -121,6 +121,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="companies to generate (default: %(default)s)",
     )
     serve.add_argument(
+        "--conversations",
+        type=_at_least(0),
+        default=200,
+        metavar="N",
+        help="support conversations to generate, with their parts (default: %(default)s)",
+    )
+    serve.add_argument(
+        "--tickets",
+        type=_at_least(0),
+        default=50,
+        metavar="N",
+        help="tickets to generate (default: %(default)s)",
+    )
+    serve.add_argument(
         "--seed",
         type=int,
         default=0,
@@ -237,6 +251,8 @@ def _serve_sandbox(args: argparse.Namespace) -> int:
     sandbox = Sandbox(
         contacts=args.contacts,
         companies=args.companies,
+        conversations=args.conversations,
+        tickets=args.tickets,
         seed=args.seed,
         token=args.token,
         latency=args.latency_ms / 1000.0,
@@ -247,7 +263,8 @@ def _serve_sandbox(args: argparse.Namespace) -> int:
     url = f"http://{args.host}:{port}"
     # The sandbox's token is not a secret (it opens generated data on your machine): say which one it accepts.
     print(
-        f"intercomkit sandbox: {args.contacts} contacts, {args.companies} companies, timezone {args.timezone}, on "
+        f"intercomkit sandbox: {args.contacts} contacts, {args.companies} companies, {args.conversations} "
+        f"conversations, {args.tickets} tickets, timezone {args.timezone}, on "
         f"{url}, accepting the token {args.token!r} (try: INTERCOM_ACCESS_TOKEN={shlex.quote(args.token)} "
         f"intercomkit export contacts --base-url {url} --out contacts.csv)",
         file=sys.stderr,

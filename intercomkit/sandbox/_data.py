@@ -220,7 +220,14 @@ class Workspace:
     """The per-seed constants: app, admins, tag and segment catalogues, id salts."""
 
     def __init__(
-        self, seed: int, admins: int, *, contacts: int = 0, companies: int = 0, timezone: str = "Etc/UTC"
+        self,
+        seed: int,
+        admins: int,
+        *,
+        contacts: int = 0,
+        companies: int = 0,
+        timezone: str = "Etc/UTC",
+        support: tuple[int, int] | None = None,
     ) -> None:
         rng = random.Random(f"workspace:{seed}")
         self.seed = seed
@@ -229,7 +236,9 @@ class Workspace:
             rng.choice(alphabet)
         # Sandboxes with other data are other workspaces: an export checkpoint is bound to ``app.id_code``, so a
         # 1 000-contact sandbox must not pass for a 5 000-contact one with the same seed.
-        shape = random.Random(f"workspace:{seed}:{contacts}:{companies}:{admins}:{timezone}")
+        # ``support``: (conversations, tickets) when not the defaults; the default keeps each workspace's old id.
+        extra = "" if support is None else f":{support[0]}:{support[1]}"
+        shape = random.Random(f"workspace:{seed}:{contacts}:{companies}:{admins}:{timezone}{extra}")
         self.app_id = "".join(shape.choice(alphabet) for _ in range(8))
         self.contact_salt = rng.getrandbits(32)
         self.company_salt = rng.getrandbits(32)

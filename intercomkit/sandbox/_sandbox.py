@@ -17,8 +17,17 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import anyio
 
-from . import _routes_admins, _routes_companies, _routes_contacts, _routes_data_attributes
+from . import (
+    _routes_admins,
+    _routes_companies,
+    _routes_contacts,
+    _routes_conversations,
+    _routes_data_attributes,
+    _routes_tickets,
+    _routes_workspace,
+)
 from ._app import Router, SandboxApp, call_handler
+from ._conversations import Conversations
 from ._data import Workspace
 from ._errors import SandboxAPIError, error_body, proxy_html
 from ._faults import FaultInjector, Faults
@@ -28,11 +37,14 @@ from ._oauth import install_oauth
 from ._render import list_json
 from ._search_exec import SearchCache
 from ._store import Store
+from ._support_data import Support
+from ._tickets import Tickets
 from ._transport import SandboxTransport
 
 __all__ = ["BASE_URL", "Sandbox"]
 
 BASE_URL = "https://sandbox.intercomkit.invalid"
+CONVERSATIONS, TICKETS = 200, 50
 REQUEST_LOG_SIZE = 100_000
 logger = logging.getLogger("intercomkit.sandbox")
 
@@ -71,6 +83,13 @@ class Sandbox:
     and ``total_count``) only that long after the change; until then search answers its previous version (a new
     contact: nothing). ``GET /contacts/{id}`` and ``GET /contacts`` see it at once. Intercom: "it will not yet be
     available when searching … This delay can take a few minutes." Default 0: search sees every change at once.
+    Conversations changed through the API lag the same way in ``POST /conversations/search``.
+
+    ``conversations`` and ``tickets``: the support workspace (none without contacts). Conversations start with a
+    contact's message and hold parts of Intercom's part types, authored by contacts, admins and bots (Fin, the AI
+    agent, writes ``bot`` parts with ``from_ai_agent``); ``statistics`` are computed from the parts, wall-clock (the
+    sandbox has no office hours). Every conversation index ``% 250 == 17`` has more than 500 parts (a GET answers
+    the 500 most recent) and every index ``% 47 == 5`` is deleted (404, not listed or searched).
     """
 
     def __init__(
@@ -88,9 +107,11 @@ class Sandbox:
         render_cache: bool = False,
         timezone: str = "Etc/UTC",
         search_lag: float = 0.0,
+        conversations: int = CONVERSATIONS,
+        tickets: int = TICKETS,
     ) -> None:
-        if contacts < 0 or companies < 0:
-            raise ValueError("contacts and companies must be >= 0")
+        if contacts < 0 or companies < 0 or conversations < 0 or tickets < 0:
+            raise ValueError("contacts, companies, conversations and tickets must be >= 0")
         if not token:
             raise ValueError("token must be a non-empty string")
         self.seed = seed
@@ -108,8 +129,20 @@ class Sandbox:
         self._rng = random.Random(f"sandbox:{seed}")
         self.zone = _zone(timezone)
         self.timezone = timezone
-        workspace = Workspace(seed, admins, contacts=contacts, companies=companies, timezone=str(timezone))
+        workspace = Workspace(
+            seed,
+            admins,
+            contacts=contacts,
+            companies=companies,
+            timezone=str(timezone),
+            support=None
+            if (conversations, tickets) == (CONVERSATIONS, TICKETS)
+            else (conversations, tickets),
+        )
         self._store = Store(workspace, contacts, companies, self._clock, search_lag)
+        self._support = Support(workspace)
+        self._conversations = Conversations(self._store, self._support, conversations)
+        self._tickets = Tickets(self._store, self._support, tickets)
         self._store.ws.app["timezone"] = timezone
         if render_cache:
             self._store.keep_json()
@@ -118,7 +151,15 @@ class Sandbox:
         self._faults = FaultInjector(faults)
         self._scroll: _routes_companies.Scroll | None = None
         self._router = Router()
-        for module in (_routes_admins, _routes_contacts, _routes_companies, _routes_data_attributes):
+        for module in (
+            _routes_admins,
+            _routes_contacts,
+            _routes_companies,
+            _routes_data_attributes,
+            _routes_conversations,
+            _routes_tickets,
+            _routes_workspace,
+        ):
             module.register(self._router)
         self.app = SandboxApp(self)
         self.request_log: deque[tuple[str, str, int]] = deque(maxlen=REQUEST_LOG_SIZE)
@@ -132,6 +173,7 @@ class Sandbox:
         # never the token
         return (
             f"Sandbox(contacts={self._store.live_contacts}, companies={len(self._store.live_company_indices())}, "
+            f"conversations={self._conversations.n}, tickets={self._tickets.n}, "
             f"seed={self.seed}, timezone={self.timezone!r})"
         )
 
@@ -224,6 +266,39 @@ class Sandbox:
         with self._lock:
             j = self._store.require_company(company_id)
             self._store.company_seen(j, int(self._clock() if at is None else at))
+
+    def conversation_ids(self) -> list[str]:
+        """Ids of the conversations GET /conversations lists (not the deleted ones)."""
+        convs = self._conversations
+        return [convs.conversation_id(i) for i in range(convs.n) if convs.live(i)]
+
+    def deleted_conversation_ids(self) -> list[str]:
+        return self._conversations.deleted_ids()
+
+    def big_conversation_ids(self) -> list[str]:
+        """Conversations with more than 500 parts: a GET answers only "the 500 most recent conversation parts"."""
+        return self._conversations.big_ids()
+
+    def get_conversation(self, conversation_id: str, *, all_parts: bool = False) -> dict | None:
+        """The conversation as GET answers it, or with every part (``all_parts``: what an export should hold)."""
+        with self._lock:
+            convs = self._conversations
+            i = convs.index(conversation_id)
+            if i is None:
+                return None
+            rec = convs.record(i)
+            out = convs.render(rec)
+            if all_parts:
+                out["conversation_parts"]["conversation_parts"] = copy.deepcopy(rec["_parts"])
+            return out
+
+    def ticket_ids(self) -> list[str]:
+        tickets = self._tickets
+        return [tickets.ticket_id(i) for i in range(tickets.n)]
+
+    @property
+    def team_ids(self) -> list[str]:
+        return list(self._support.team_ids)
 
     @property
     def messages(self) -> list[dict]:

@@ -11,6 +11,7 @@ timezone) of the record's value with the local day of the filter's value.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import UTC, tzinfo
 from typing import Any
 
@@ -19,7 +20,15 @@ from .._protocol.query.fields import CONTACT_FIELDS
 from .._protocol.query.validate import MAX_FILTERS_PER_GROUP, MAX_NESTING
 from ._errors import SandboxAPIError
 
-__all__ = ["DATE_ATTRIBUTES", "FIELD_TYPES", "field_value", "matches", "reject_invalid_query"]
+__all__ = [
+    "CONTACTS",
+    "DATE_ATTRIBUTES",
+    "FIELD_TYPES",
+    "Dialect",
+    "field_value",
+    "matches",
+    "reject_invalid_query",
+]
 
 # The sandbox workspace's Date custom attributes (data_type "date" in its data attribute catalogue). Generated
 # contacts carry none; contacts created or updated with one do.
@@ -42,11 +51,40 @@ _ALLOWED = {
 }
 
 
+@dataclass(frozen=True)
+class Dialect:
+    """One search endpoint's rules: its Accepted Fields and Operators tables and how it reads dates.
+
+    ``day_dates``: dates match by workspace-local calendar day (contacts' "Searching for Timestamp Fields"); when
+    False a date compares as the instant it is, and ``>``/``<`` are inclusive where the endpoint's table says
+    "Greater (or equal) than" / "Lower (or equal) than" (``inclusive``).
+    """
+
+    name: str
+    fields: dict[str, str]
+    allowed: dict[str, frozenset[str]]
+    operators: frozenset[str] = frozenset(_OPERATORS)
+    day_dates: bool = True
+    inclusive: bool = False
+    custom_prefix: str = "custom_attributes."
+    date_attributes: frozenset[str] = frozenset()
+    # fields whose record value is a list: a filter matches when any element does
+    list_fields: frozenset[str] = field(default_factory=frozenset)
+
+
+CONTACTS = Dialect(
+    "contact",
+    FIELD_TYPES,
+    {k: frozenset(v) for k, v in _ALLOWED.items()},
+    date_attributes=DATE_ATTRIBUTES,
+)
+
+
 def _invalid(message: str) -> SandboxAPIError:
     return SandboxAPIError(400, "query_invalid", message)
 
 
-def reject_invalid_query(query: Any, *, depth: int = 0) -> None:
+def reject_invalid_query(query: Any, *, depth: int = 0, dialect: Dialect = CONTACTS) -> None:
     """Raise a 400 ``query_invalid`` SandboxAPIError for anything Intercom's search would refuse (the server's side;
     the client checks the same rules before sending, as :class:`~intercomkit.errors.InvalidQuery`)."""
     if not isinstance(query, dict):
@@ -63,33 +101,34 @@ def reject_invalid_query(query: Any, *, depth: int = 0) -> None:
                 f"An {op} group can hold at most {MAX_FILTERS_PER_GROUP} filters, got {len(value)}"
             )
         for sub in value:
-            reject_invalid_query(sub, depth=depth + 1)
+            reject_invalid_query(sub, depth=depth + 1, dialect=dialect)
         return
-    _validate_filter(query)
+    _validate_filter(query, dialect)
 
 
-def _field_type(field: Any) -> str:
+def _field_type(field: Any, dialect: Dialect = CONTACTS) -> str:
     if not isinstance(field, str) or not field:
         raise _invalid("Each filter needs a field")
-    if field.startswith("custom_attributes.") and len(field) > len("custom_attributes."):
-        return _custom_kind(field)
-    kind = FIELD_TYPES.get(field)
+    prefix = dialect.custom_prefix
+    if field.startswith(prefix) and len(field) > len(prefix):
+        return _custom_kind(field, dialect)
+    kind = dialect.fields.get(field)
     if kind is None:
-        raise _invalid(f"'{field}' is not a searchable contact field")
+        raise _invalid(f"'{field}' is not a searchable {dialect.name} field")
     return kind
 
 
-def _validate_filter(f: dict) -> None:
+def _validate_filter(f: dict, dialect: Dialect = CONTACTS) -> None:
     unknown = set(f) - {"field", "operator", "value"}
     if unknown:
         raise _invalid(f"Unexpected keys in filter: {', '.join(sorted(unknown))}")
     field, op = f.get("field"), f.get("operator")
-    kind = _field_type(field)
-    if op not in _OPERATORS:
+    kind = _field_type(field, dialect)
+    if op not in dialect.operators:
         raise _invalid(
-            f"Operator {op!r} is not one of {', '.join(sorted(_OPERATORS))} (or AND/OR for groups)"
+            f"Operator {op!r} is not one of {', '.join(sorted(dialect.operators))} (or AND/OR for groups)"
         )
-    if op not in _ALLOWED[kind]:
+    if op not in dialect.allowed[kind]:
         raise _invalid(f"Operator '{op}' is not supported on {kind} field '{field}'")
     if "value" not in f:
         raise _invalid(f"Filter on '{field}' has no value")
@@ -120,12 +159,16 @@ def _check_scalar(kind: str, field: str, op: str, v: Any) -> None:
         raise _invalid(f"'{field}' is a date field and needs a UNIX timestamp integer; got {v!r}")
     if kind == "boolean" and not isinstance(v, bool):
         raise _invalid(f"'{field}' is a boolean field; got {v!r}")
+    if kind == "integer" and (isinstance(v, bool) or not isinstance(v, int)):
+        raise _invalid(f"'{field}' is an integer field; got {v!r}")
     if kind == "custom" and not (v is None or isinstance(v, str | int | float | bool)):
         raise _invalid(f"Unsupported value for '{field}': {v!r}")
 
 
-def field_value(contact: dict, field: str) -> Any:
+def field_value(contact: dict, field: str, dialect: Dialect = CONTACTS) -> Any:
     """The value a filter on ``field`` looks at (``None`` when missing)."""
+    if dialect is not CONTACTS:
+        return _path_value(contact, field, dialect)
     if field == "tag_id":
         tags = contact.get("_tags")
         if tags is None:
@@ -145,11 +188,25 @@ def field_value(contact: dict, field: str) -> Any:
     return cur
 
 
-def _custom_kind(field: str) -> str:
-    return "date" if field[len("custom_attributes.") :] in DATE_ATTRIBUTES else "custom"
+def _path_value(record: dict, field: str, dialect: Dialect) -> Any:
+    # Records of the other dialects are API-shaped and carry the searched lists under the field's own name
+    # (``tag_ids``, ``contact_ids`` ...: see the record builders); custom attributes are one level deep.
+    prefix = dialect.custom_prefix
+    if field.startswith(prefix):
+        return (record.get(prefix.rstrip(".")) or {}).get(field[len(prefix) :])
+    cur: Any = record
+    for part in field.split("."):
+        if not isinstance(cur, dict):
+            return None
+        cur = cur.get(part)
+    return cur
 
 
-def matches(query: dict, contact: dict, tz: tzinfo = UTC) -> bool:
+def _custom_kind(field: str, dialect: Dialect = CONTACTS) -> str:
+    return "date" if field[len(dialect.custom_prefix) :] in dialect.date_attributes else "custom"
+
+
+def matches(query: dict, contact: dict, tz: tzinfo = UTC, dialect: Dialect = CONTACTS) -> bool:
     """Whether ``contact`` (a contact dict as the API returns it) satisfies the search ``query``.
 
     Pure and I/O free, so property tests can check the sandbox's search against it. The query is assumed valid
@@ -159,19 +216,35 @@ def matches(query: dict, contact: dict, tz: tzinfo = UTC) -> bool:
     """
     op = query.get("operator")
     if op == "AND":
-        return all(matches(q, contact, tz) for q in query["value"])
+        return all(matches(q, contact, tz, dialect) for q in query["value"])
     if op == "OR":
-        return any(matches(q, contact, tz) for q in query["value"])
+        return any(matches(q, contact, tz, dialect) for q in query["value"])
     field = query["field"]
     value = query.get("value")
-    actual = field_value(contact, field)
-    kind = FIELD_TYPES.get(field) or _custom_kind(field)
+    actual = field_value(contact, field, dialect)
+    kind = dialect.fields.get(field) or _custom_kind(field, dialect)
     if kind == "tag":
         ids = actual or []
         return (value in ids) if op == "=" else (value not in ids)
-    if kind == "date":
+    if field in dialect.list_fields:
+        return _compare_list(op, actual or [], value)
+    if kind == "date" and dialect.day_dates:
         return _compare_day(op, actual, value, tz)
+    if dialect.inclusive and op in (">", "<"):
+        # "Greater (or equal) than" / "Lower (or equal) than" (the endpoint's Accepted Operators table)
+        op += "="
     return _compare(op, actual, value)
+
+
+def _compare_list(op: str, actual: list, value: Any) -> bool:
+    """A list-valued field (``tag_ids``, ``contact_ids``, the words of ``source.body``): positive operators hold
+    when some element matches, negative ones when none does."""
+    if op in ("!=", "NIN", "!~"):
+        positive = {"!=": "=", "NIN": "IN", "!~": "~"}[op]
+        return not any(_compare(positive, a, value) for a in actual)
+    if value is None and op == "=":
+        return not actual
+    return any(_compare(op, a, value) for a in actual)
 
 
 def _compare_day(op: str, actual: Any, value: Any, tz: tzinfo) -> bool:
@@ -225,4 +298,7 @@ def _eq(actual: Any, value: Any) -> bool:
         return isinstance(actual, bool) and isinstance(value, bool) and actual is value
     if isinstance(actual, str) and isinstance(value, str):
         return actual.casefold() == value.casefold()  # one rule on case: see ``matches``
+    if isinstance(actual, int) and isinstance(value, str):
+        # ids the model answers as integers and the search table types as strings (tickets' admin_assignee_id)
+        return str(actual) == value
     return actual == value

@@ -15,15 +15,17 @@ from dataclasses import dataclass
 from datetime import UTC, tzinfo
 from typing import Any
 
+import numpy as np
+
 from .._protocol import days
 from ._cursor import decode_cursor, encode_cursor
 from ._data import KIND_LEAD, KIND_USER
 from ._errors import SandboxAPIError
 from ._lag import Seen
-from ._search import FIELD_TYPES, field_value, matches
+from ._search import FIELD_TYPES, Dialect, field_value, matches
 from ._store import Store
 
-__all__ = ["SearchPage", "run_search"]
+__all__ = ["SearchPage", "run_search", "search_collection"]
 
 
 @dataclass
@@ -288,3 +290,123 @@ def validate_sort(sort: Any) -> tuple[str | None, bool]:
     ):
         raise SandboxAPIError(400, "invalid_sort_field", f"Cannot sort by '{field}'")
     return field, order == "descending"
+
+
+# -- conversations and tickets -------------------------------------------------------------------------------------
+# One path for both: numpy columns narrow the candidates by the query's top-level created_at/updated_at bounds (an
+# export's windows), and only when other filters remain, or the sort is on another field, are the candidates'
+# records generated and matched. Their dates compare as instants (see _search_support), so a bound is a mask.
+
+_BOUND_OPS = {
+    "=": np.equal,
+    ">": np.greater_equal,
+    "<": np.less_equal,
+    ">=": np.greater_equal,
+    "<=": np.less_equal,
+}
+
+
+def _strict(op: str, dialect: Dialect) -> Any:
+    if op in (">", "<") and not dialect.inclusive:
+        return np.greater if op == ">" else np.less
+    return _BOUND_OPS[op]
+
+
+def search_collection(
+    coll: Any,
+    cache: SearchCache,
+    query: dict,
+    dialect: Dialect,
+    *,
+    per_page: int,
+    starting_after: str | None,
+    sort_field: str | None,
+    descending: bool,
+    view: dict[int, Seen] | None = None,
+) -> tuple[list[dict], int, int, str | None]:
+    """(records of the page, total, page number, next cursor) over ``coll`` (Conversations or Tickets)."""
+    view = view or {}
+    cursor = decode_cursor(starting_after) if starting_after else None
+    page = cursor[2] + 1 if cursor else 1
+    qkey = (
+        "collection",
+        dialect.name,
+        json.dumps(query, sort_keys=True),
+        sort_field,
+        coll.version,
+        tuple(sorted((i, s.updated) for i, s in view.items())),
+    )
+    keys = cache.get(qkey)
+    docs: dict[int, tuple[dict, dict] | None] = {}
+
+    def record(i: int) -> tuple[dict, dict] | None:
+        if i not in docs:
+            seen = view.get(i)
+            rec = coll.record(i) if seen is None else seen.record
+            docs[i] = None if rec is None else (rec, coll.search_doc(rec))
+        return docs[i]
+
+    def doc(i: int) -> dict | None:
+        found = record(i)
+        return None if found is None else found[1]
+
+    if keys is None:
+        updated = coll.updated
+        if view:
+            updated = updated.copy()
+            for i, seen in view.items():
+                updated[i] = seen.updated
+        mask = coll.live_mask().copy()
+        for i, seen in view.items():
+            if seen.record is None:
+                mask[i] = False
+        filters = query["value"] if query.get("operator") == "AND" else [query]
+        rest = []
+        for f in filters if query.get("operator") != "OR" else []:
+            field, op, value = f.get("field"), f.get("operator"), f.get("value")
+            if field in ("created_at", "updated_at") and op in _BOUND_OPS and type(value) is int:
+                column = coll.created if field == "created_at" else updated
+                mask &= _strict(op, dialect)(column, value)
+            else:
+                rest.append(f)
+        if query.get("operator") == "OR":
+            rest = [query]
+        candidates = np.nonzero(mask)[0].tolist()
+        if rest:
+            residual = {"operator": "AND", "value": rest}
+            candidates = [
+                i for i in candidates if (d := doc(i)) is not None and matches(residual, d, UTC, dialect)
+            ]
+        if sort_field in (None, "created_at", "updated_at"):
+            column = updated if sort_field == "updated_at" else coll.created
+            keys = [(int(column[i]), i) for i in candidates]
+        else:
+            keys = [(_sortable(field_value(doc(i) or {}, sort_field, dialect)), i) for i in candidates]
+        keys.sort()
+        cache.put(qkey, keys)
+    if cursor is None:
+        pos = len(keys) - 1 if descending else 0
+    else:
+        at = coll.position_of(cursor[1])
+        if at is None:
+            raise SandboxAPIError(400, "parameter_invalid", "Invalid starting_after value")
+        value = cursor[0] if sort_field in (None, "created_at", "updated_at") else _sortable(cursor[0])
+        ckey = (value, at)
+        pos = bisect_left(keys, ckey) - 1 if descending else bisect_right(keys, ckey)
+    if descending:
+        chosen = [keys[p] for p in range(pos, max(pos - per_page, -1), -1)]
+        more = pos - per_page >= 0
+    else:
+        chosen = keys[pos : pos + per_page]
+        more = pos + per_page < len(keys)
+    nxt = None
+    if more and chosen:
+        value, last = chosen[-1]
+        raw = (
+            value
+            if sort_field in (None, "created_at", "updated_at")
+            else field_value(doc(last) or {}, sort_field, dialect)
+        )
+        nxt = encode_cursor(raw, coll.position_id(last), page)
+    page_records = [found[0] for _, i in chosen if (found := record(i)) is not None]
+    return page_records, len(keys), page, nxt
