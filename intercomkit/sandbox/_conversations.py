@@ -11,12 +11,13 @@ from __future__ import annotations
 import copy
 import random
 import re
+from collections import OrderedDict
 from typing import Any
 
 import numpy as np
 
 from ._conv_stats import conversation_statistics
-from ._data import DAY, END, KIND_DELETED
+from ._data import DAY, END, KIND_DELETED, _mix
 from ._errors import SandboxAPIError
 from ._lag import SearchLag
 from ._support_data import FIN, ISSUE_TYPES, OPERATOR, REGIONS, Support
@@ -33,6 +34,7 @@ BIG, DELETED = 1, 2
 RESOLUTIONS = ("assumed_resolution", "confirmed_resolution", "escalated", "negative_feedback")
 PRIORITIES = ("none", "none", "none", "low", "medium", "high", "urgent")
 _TAGS = re.compile(r"<[^>]+>")
+GENERATED_KEPT = 2048
 
 
 def _uniform(seed: int, n: int, salt: int) -> np.ndarray:
@@ -78,6 +80,9 @@ class Conversations:
         self.created, self.updated, self.flags = generated_columns(self.n, seed, 0xC0)
         self.records: dict[int, dict] = {}
         self.version = 0
+        # Recently generated records, kept while no contact changes (they embed their contact's name and email).
+        self._made: OrderedDict[int, dict] = OrderedDict()
+        self._made_version = store.version
         # Search sees a change only ``search_lag`` seconds later, as for contacts (see _lag).
         self.lag = SearchLag(store.lag.seconds, store.clock)
 
@@ -122,12 +127,23 @@ class Conversations:
     # -- records --------------------------------------------------------------------------------------------
     def record(self, i: int) -> dict:
         rec = self.records.get(i)
-        return rec if rec is not None else self._generate(i)
+        if rec is not None:
+            return rec
+        made = self._made
+        if self._made_version != self.store.version:
+            made.clear()
+            self._made_version = self.store.version
+        rec = made.get(i)
+        if rec is None:
+            rec = made[i] = self._generate(i)
+            if len(made) > GENERATED_KEPT:
+                made.popitem(last=False)
+        return rec
 
     def _contact(self, i: int) -> dict:
         store = self.store
         n0 = store.n0
-        c = int(_uniform(self.seed, 1, 0xD1 + 7 * i)[0] * n0)
+        c = _mix((self.seed * 1_000_003 + i) * 31 + 0xD1) % n0
         for step in range(n0):  # the first live contact from a seeded start
             j = (c + step) % n0
             if store.kind[j] != KIND_DELETED:
@@ -296,6 +312,7 @@ class Conversations:
     def _mutable(self, i: int) -> dict:
         rec = self.records.get(i)
         if rec is None:
+            self._made.pop(i, None)
             rec = self.records[i] = self._generate(i)
         return rec
 

@@ -287,7 +287,7 @@ class Sandbox:
             if i is None:
                 return None
             rec = convs.record(i)
-            out = convs.render(rec)
+            out = copy.deepcopy(convs.render(rec))
             if all_parts:
                 out["conversation_parts"]["conversation_parts"] = copy.deepcopy(rec["_parts"])
             return out
