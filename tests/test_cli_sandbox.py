@@ -36,6 +36,10 @@ def served():
             "300",
             "--token",
             "t0k",
+            "--conversations",
+            "30",
+            "--tickets",
+            "7",
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -55,6 +59,16 @@ def served():
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_served_sandbox_holds_the_asked_support_workspace(served):
+    headers = {"Authorization": "Bearer t0k"}
+    conversations = httpx.get(served + "/conversations", headers=headers).json()
+    # 30 generated, index 5 deleted ("% 47 == 5")
+    assert conversations["total_count"] == 29
+    query = {"query": {"field": "created_at", "operator": ">", "value": 0}}
+    tickets = httpx.post(served + "/tickets/search", headers=headers, json=query).json()
+    assert tickets["total_count"] == 7
 
 
 def test_served_sandbox_walks_300_contacts_in_two_pages(served):
