@@ -344,6 +344,15 @@ class Conversations:
             rec["_tags"].append((tag_id, admin_id))
         self._touch(i, rec, max(self.store.now(), int(self.updated[i])))
 
+    def delete(self, i: int) -> None:
+        """ "Deleting a conversation is permanent": GET answers 404, list and search leave it out at once (a
+        delete is not delayed, as for contacts)."""
+        self.flags[i] |= DELETED
+        self.records.pop(i, None)
+        self._made.pop(i, None)
+        self.lag.forget(i)
+        self.version += 1
+
     def _touch(self, i: int, rec: dict, at: int) -> None:
         rec["updated_at"] = at
         self.updated[i] = at

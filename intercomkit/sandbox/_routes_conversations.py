@@ -111,6 +111,13 @@ def get_conversation(req: Request) -> Response:
     return json_response(convs.render(convs.record(i), plaintext=display_as == "plaintext"))
 
 
+def delete_conversation(req: Request) -> Response:
+    convs = _convs(req)
+    i = convs.require(req.path_params["id"])
+    convs.delete(i)
+    return json_response({"id": convs.conversation_id(i), "object": "conversation", "deleted": True})
+
+
 def _admin(req: Request, body: dict, key: str = "admin_id") -> dict:
     admin_id = body.get(key)
     for admin in req.sandbox._store.ws.admins:
@@ -199,6 +206,7 @@ def register(router) -> None:
     router.add("GET", "/conversations", list_conversations)
     router.add("POST", "/conversations/search", search_conversations)
     router.add("GET", "/conversations/{id}", get_conversation)
+    router.add("DELETE", "/conversations/{id}", delete_conversation)
     router.add("POST", "/conversations/{id}/reply", reply)
     router.add("POST", "/conversations/{id}/parts", manage)
     router.add("POST", "/conversations/{id}/tags", tag)

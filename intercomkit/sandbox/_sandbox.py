@@ -292,6 +292,15 @@ class Sandbox:
                 out["conversation_parts"]["conversation_parts"] = copy.deepcopy(rec["_parts"])
             return out
 
+    def delete_conversation(self, conversation_id: str) -> None:
+        """Delete a conversation now (as ``DELETE /conversations/{id}`` does): e.g. in the middle of an export."""
+        with self._lock:
+            convs = self._conversations
+            i = convs.index(conversation_id)
+            if i is None:
+                raise KeyError(conversation_id)
+            convs.delete(i)
+
     def ticket_ids(self) -> list[str]:
         tickets = self._tickets
         return [tickets.ticket_id(i) for i in range(tickets.n)]

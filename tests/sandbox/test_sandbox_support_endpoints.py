@@ -191,6 +191,15 @@ async def test_writes_append_parts_and_reach_search_after_the_lag(make_client, c
         now = await _search(http, check, q)
         assert now["conversations"][0]["state"] == "closed"
         assert now["conversations"][0]["updated_at"] == 2_000_000_000
+        # "Deleting a conversation is permanent": gone from get, list and search at once
+        gone = check("delete", "/conversations/{conversation_id}", await http.delete(f"/conversations/{cid}"))
+        assert gone == {"id": cid, "object": "conversation", "deleted": True}
+        assert (await http.get(f"/conversations/{cid}")).status_code == 404
+        assert (await _search(http, check, q))["total_count"] == 0
+        assert cid not in sb.conversation_ids() and cid in sb.deleted_conversation_ids()
+        sb.delete_conversation(sb.conversation_ids()[0])
+        listed = (await http.get("/conversations", params={"per_page": 150})).json()
+        assert [c["id"] for c in listed["conversations"]] == sb.conversation_ids()
 
 
 async def test_faults_and_rate_limits_reach_the_support_routes(make_client):
