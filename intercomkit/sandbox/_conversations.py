@@ -83,6 +83,7 @@ class Conversations:
         # Recently generated records, kept while no contact changes (they embed their contact's name and email).
         self._made: OrderedDict[int, dict] = OrderedDict()
         self._made_version = store.version
+        self._people: dict[int, dict] = {}  # contact index -> what a conversation shows of it
         # Search sees a change only ``search_lag`` seconds later, as for contacts (see _lag).
         self.lag = SearchLag(store.lag.seconds, store.clock)
 
@@ -129,16 +130,21 @@ class Conversations:
         rec = self.records.get(i)
         if rec is not None:
             return rec
+        self._fresh()
         made = self._made
-        if self._made_version != self.store.version:
-            made.clear()
-            self._made_version = self.store.version
         rec = made.get(i)
         if rec is None:
             rec = made[i] = self._generate(i)
             if len(made) > GENERATED_KEPT:
                 made.popitem(last=False)
         return rec
+
+    def _fresh(self) -> None:
+        """Forget generated records and contacts once any contact changed (a name or email may have)."""
+        if self._made_version != self.store.version:
+            self._made.clear()
+            self._people.clear()
+            self._made_version = self.store.version
 
     def _contact(self, i: int) -> dict:
         store = self.store
@@ -147,8 +153,14 @@ class Conversations:
         for step in range(n0):  # the first live contact from a seeded start
             j = (c + step) % n0
             if store.kind[j] != KIND_DELETED:
-                return store.contact_record(j)
-        return store.contact_record(c)
+                c = j
+                break
+        self._fresh()
+        person = self._people.get(c)
+        if person is None:
+            rec = store.contact_record(c)
+            person = self._people[c] = {k: rec.get(k) for k in ("id", "role", "name", "email", "external_id")}
+        return person
 
     def _generate(self, i: int) -> dict:
         ws, sup = self.store.ws, self.support

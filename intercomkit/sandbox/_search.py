@@ -70,6 +70,8 @@ class Dialect:
     date_attributes: frozenset[str] = frozenset()
     # fields whose record value is a list: a filter matches when any element does
     list_fields: frozenset[str] = field(default_factory=frozenset)
+    # operators a single field takes beyond its type's (tickets: ">=" and "<=" on created_at only)
+    field_operators: dict[str, frozenset[str]] = field(default_factory=dict)
 
 
 CONTACTS = Dialect(
@@ -128,7 +130,7 @@ def _validate_filter(f: dict, dialect: Dialect = CONTACTS) -> None:
         raise _invalid(
             f"Operator {op!r} is not one of {', '.join(sorted(dialect.operators))} (or AND/OR for groups)"
         )
-    if op not in dialect.allowed[kind]:
+    if op not in dialect.allowed[kind] | dialect.field_operators.get(field, frozenset()):
         raise _invalid(f"Operator '{op}' is not supported on {kind} field '{field}'")
     if "value" not in f:
         raise _invalid(f"Filter on '{field}' has no value")

@@ -124,10 +124,11 @@ _TICKET_FIELDS = {
 TICKETS = Dialect(
     "ticket",
     _TICKET_FIELDS,
-    {**_ALLOWED, _D: _ORDERED | {"<=", ">="}},
+    _ALLOWED,
     operators=_ANY | {"<=", ">="},
     day_dates=False,
     inclusive=True,
     custom_prefix="ticket_attribute.",
     list_fields=frozenset({"contact_ids", "teammate_ids"}),
+    field_operators={"created_at": frozenset({"<=", ">="})},
 )

@@ -119,6 +119,12 @@ async def test_tickets_search_get_and_types(sup, make_client, check):
         r = await http.post("/tickets/search", json={"query": q, "pagination": {"per_page": 150}})
         customer = check("post", "/tickets/search", r)
         assert customer["tickets"] and all(t["category"] == "Customer" for t in customer["tickets"])
+        # "You may use the `<=` or `>=` operators to search by `created_at`" (and nowhere else)
+        since = {"field": "created_at", "operator": ">=", "value": 0}
+        r = await http.post("/tickets/search", json={"query": since})
+        assert check("post", "/tickets/search", r)["total_count"] == len(sup.ticket_ids())
+        r = await http.post("/tickets/search", json={"query": {**since, "field": "updated_at"}})
+        assert r.status_code == 400
         ticket = check("get", "/tickets/{ticket_id}", await http.get(f"/tickets/{sup.ticket_ids()[0]}"))
         assert ticket["ticket_state"]["id"] in {
             s["id"] for s in ticket["ticket_type"]["ticket_states"]["data"]
@@ -203,9 +209,10 @@ async def test_writes_append_parts_and_reach_search_after_the_lag(make_client, c
 
 
 async def test_faults_and_rate_limits_reach_the_support_routes(make_client):
-    sb = Sandbox(
-        contacts=20, conversations=20, tickets=5, seed=0, faults=Faults(rate=0.5, seed=3), rate_limit=30
-    )
+    # a still clock: the 40 requests fall in one rate-limit window
+    clock = FakeClock(2_000_000_000)
+    faults = Faults(rate=0.5, seed=3)
+    sb = Sandbox(contacts=20, conversations=20, tickets=5, seed=0, faults=faults, rate_limit=30, clock=clock)
     statuses = set()
     async with make_client(sb) as http:
         for _ in range(40):
