@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 from fake_clock import FakeClock
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from intercomkit.sandbox import Faults, Sandbox
 from intercomkit.sandbox._search import matches
@@ -221,3 +223,38 @@ async def test_faults_and_rate_limits_reach_the_support_routes(make_client):
             except Exception:  # a dropped connection is one of the faults
                 statuses.add("dropped")
     assert 200 in statuses and 429 in statuses and statuses & {500, 502, 503, "dropped"}
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    bounds=st.lists(
+        st.tuples(
+            st.sampled_from(["created_at", "updated_at"]),
+            st.sampled_from([">", "<", "="]),
+            st.integers(min_value=0, max_value=1000),
+        ),
+        min_size=1,
+        max_size=3,
+    ),
+    state=st.sampled_from([None, "open", "closed"]),
+    pick=st.integers(min_value=0, max_value=10_000),
+)
+async def test_date_windows_agree_with_the_pure_matcher(sup, make_client, bounds, state, pick):
+    """The numpy date-bound path of search against ``matches`` over every conversation (bounds drawn from the
+    conversations' own times, so ``=`` and the inclusive edges are hit)."""
+    ids = sup.conversation_ids()
+    convs = sup._conversations
+    docs = [convs.search_doc(convs.record(convs.index(cid))) for cid in ids]
+    filters = []
+    for field, op, k in bounds:
+        value = docs[(pick + k) % len(docs)][field]
+        filters.append({"field": field, "operator": op, "value": value})
+    if state:
+        filters.append({"field": "state", "operator": "=", "value": state})
+    query = {"operator": "AND", "value": filters}
+    expected = [d["id"] for d in docs if matches(query, d, dialect=CONVERSATIONS)]
+    async with make_client(sup) as http:
+        body = {"query": query, "pagination": {"per_page": 150}}
+        found = (await http.post("/conversations/search", json=body)).json()
+    assert [c["id"] for c in found["conversations"]] == expected
+    assert found["total_count"] == len(expected)
