@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from ._conv_stats import conversation_statistics
-from ._data import DAY, END, KIND_DELETED, _mix
+from ._data import DAY, END, _mix
 from ._errors import SandboxAPIError
 from ._lag import SearchLag
 from ._support_data import FIN, ISSUE_TYPES, OPERATOR, REGIONS, Support
@@ -149,12 +149,8 @@ class Conversations:
     def _contact(self, i: int) -> dict:
         store = self.store
         n0 = store.n0
+        # Generated contacts are all live; one deleted later keeps its conversations (they still name it).
         c = _mix((self.seed * 1_000_003 + i) * 31 + 0xD1) % n0
-        for step in range(n0):  # the first live contact from a seeded start
-            j = (c + step) % n0
-            if store.kind[j] != KIND_DELETED:
-                c = j
-                break
         self._fresh()
         person = self._people.get(c)
         if person is None:

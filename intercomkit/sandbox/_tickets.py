@@ -8,7 +8,6 @@ from typing import Any
 import numpy as np
 
 from ._conversations import generated_columns
-from ._data import KIND_DELETED
 from ._errors import SandboxAPIError
 from ._support_data import Support
 
@@ -57,10 +56,7 @@ class Tickets:
         ttype = sup.ticket_types[int(r.random() * len(sup.ticket_types))]
         states = ttype["ticket_states"]["data"]
         state = states[int(r.random() * len(states))]
-        c = int(r.random() * store.n0)
-        while store.kind[c] == KIND_DELETED and c + 1 < store.n0:
-            c += 1
-        contact = store.contact_record(c)
+        contact = store.contact_record(int(r.random() * store.n0))  # kept when that contact is deleted later
         admins = store.ws.admin_ids
         admin = admins[int(r.random() * len(admins))] if r.random() < 0.8 else None
         team = sup.team_ids[int(r.random() * len(sup.team_ids))] if r.random() < 0.6 else None
