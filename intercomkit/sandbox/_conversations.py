@@ -279,6 +279,9 @@ class Conversations:
             out["conversation_rating"] = None
         out["ai_agent_participated"] = rec["_ai"] is not None
         out["ai_agent"] = copy.deepcopy(rec["_ai"])
+        if out["ai_agent"] is not None:
+            fin = [p["created_at"] for p in parts if p["author"].get("from_ai_agent")] or [rec["created_at"]]
+            out["ai_agent"]["created_at"], out["ai_agent"]["updated_at"] = fin[0], fin[-1]
         return out
 
     def render(self, rec: dict, *, plaintext: bool = False) -> dict:
