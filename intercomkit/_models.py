@@ -23,6 +23,8 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
+from ._protocol.numbers import is_int, is_number
+
 __all__ = [
     "CONTACT_WRITE_FIELDS",
     "Admin",
@@ -39,7 +41,7 @@ __all__ = [
 
 def timestamp(value: Any) -> datetime | None:
     """Unix seconds → aware UTC datetime; ``None`` for null, 0, non-numbers and out-of-range values."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value:
+    if not is_number(value) or not value:
         return None
     try:
         return datetime.fromtimestamp(value, UTC)
@@ -238,9 +240,7 @@ def _bool(value: Any) -> bool | None:
 
 
 def as_int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
+    if is_int(value):
         return value
     if isinstance(value, float) and value.is_integer():
         return int(value)
@@ -248,7 +248,7 @@ def as_int(value: Any) -> int | None:
 
 
 def _number(value: Any) -> float | int | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    if not is_number(value):
         return None
     return value if not isinstance(value, float) or math.isfinite(value) else None
 
@@ -322,7 +322,7 @@ def check_contact_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
                 raise TypeError(f"{key} cannot be None")
             out[key] = None
         elif kind == _STR:
-            if key == "owner_id" and isinstance(value, int) and not isinstance(value, bool):
+            if key == "owner_id" and is_int(value):
                 value = str(value)  # admin ids are numeric strings; an int is an easy slip
             if not isinstance(value, str):
                 raise TypeError(f"{key} must be a str, got {type(value).__name__}")
@@ -345,6 +345,6 @@ def _unix(key: str, value: Any) -> int:
         return math.floor((value if value.tzinfo else value.replace(tzinfo=UTC)).timestamp())
     if isinstance(value, date):
         return math.floor(datetime(value.year, value.month, value.day, tzinfo=UTC).timestamp())
-    if isinstance(value, bool) or not isinstance(value, int):
+    if not is_int(value):
         raise TypeError(f"{key} must be unix seconds (int) or a datetime, got {type(value).__name__}")
     return value

@@ -191,7 +191,7 @@ def _since(value: datetime | date | int | float | str | None, now: float) -> int
         return None
     if isinstance(value, str):
         return parse_since(value, now)
-    if isinstance(value, float) and not isinstance(value, bool):
+    if isinstance(value, float):
         value = int(value)
     return to_unix(value)
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 
+from .._protocol.numbers import is_int
 from .._workspaces import Budget
 
 if TYPE_CHECKING:
@@ -39,7 +40,7 @@ class RequestLimiter:
     ) -> None:
         if concurrency == "auto":
             self.adaptive, self.max_concurrency = True, AUTO_CONCURRENCY
-        elif isinstance(concurrency, int) and not isinstance(concurrency, bool) and concurrency >= 1:
+        elif is_int(concurrency) and concurrency >= 1:  # type: ignore[operator]
             self.adaptive, self.max_concurrency = False, concurrency
         else:
             raise ValueError(f"concurrency must be 'auto' or a positive integer, got {concurrency!r}")

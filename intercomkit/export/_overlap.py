@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+from .._protocol.numbers import is_number
 from ..errors import ConfigurationError
 
 __all__ = ["DEFAULT_OVERLAP", "RECONCILE_EVERY", "describe_overlap", "parse_overlap"]
@@ -26,7 +27,7 @@ def parse_overlap(value: object) -> int:
     seconds: float | None = None
     if isinstance(value, timedelta):
         seconds = value.total_seconds()
-    elif isinstance(value, int | float) and not isinstance(value, bool):
+    elif is_number(value):
         seconds = float(value)
     elif isinstance(value, str):
         m = _FORM.match(value)

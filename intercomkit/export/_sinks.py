@@ -24,6 +24,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from .. import _frames
+from .._protocol.numbers import is_int, is_number
 
 try:  # optional speed-up (pip install orjson); the stdlib gives the same JSON values
     import orjson as _orjson
@@ -295,9 +296,9 @@ def _custom_value(value: Any, kind: str) -> Any:
     if kind == "bool":
         return value if isinstance(value, bool) else None
     if kind == "int":
-        return value if isinstance(value, int) and not isinstance(value, bool) else None
+        return value if is_int(value) else None
     if kind == "float":
-        return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+        return float(value) if is_number(value) else None
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, dict | list):

@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from .._protocol.numbers import is_int
 from ..errors import InvalidMessage, SendError
 
 __all__ = [
@@ -76,7 +77,7 @@ def admin_id(value: Any) -> int:
                 f"the sender must be an admin (see client.admins.list()), got a {raw.get('type')!r} object"
             )
         value = raw.get("id")
-    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+    if is_int(value) and value > 0:
         return value
     if isinstance(value, str) and value.strip().isdigit():
         return int(value.strip())

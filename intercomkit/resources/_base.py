@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from .._models import Model
+from .._protocol.numbers import is_int
 from ..errors import InvalidResponse, NotFound
 
 if TYPE_CHECKING:
@@ -28,7 +29,7 @@ def listed(body: dict[str, Any], key: str) -> list[dict[str, Any]]:
 
 def segment(value: object, what: str) -> str:
     """One URL path segment from an id: a non-empty string (or int), percent-encoded so '/' or '..' stay data."""
-    if isinstance(value, bool) or not isinstance(value, (str, int)):
+    if not (isinstance(value, str) or is_int(value)):
         raise TypeError(f"{what} must be a str, got {type(value).__name__}")
     text = str(value).strip()
     if not text:

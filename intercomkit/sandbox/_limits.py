@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from .._protocol.numbers import is_int
+
 __all__ = ["DEFAULT_HEADERS_LIMIT", "FixedWindowLimiter", "RateLimitConfig"]
 
 # With no limit configured the headers still go out, so clients always exercise their header parsing.
@@ -26,7 +28,7 @@ class RateLimitConfig:
     def coerce(cls, value: RateLimitConfig | int | None) -> RateLimitConfig | None:
         if value is None or isinstance(value, RateLimitConfig):
             return value
-        if isinstance(value, int) and not isinstance(value, bool):
+        if is_int(value):
             return cls(limit=value)
         raise TypeError(f"rate_limit must be None, an int or a RateLimitConfig, not {type(value).__name__}")
 

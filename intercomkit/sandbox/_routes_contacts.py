@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+from .._protocol.numbers import is_int
 from ._cursor import decode_cursor, encode_cursor
 from ._data import KIND_DELETED
 from ._errors import SandboxAPIError
@@ -77,7 +78,7 @@ def search_contacts(req: Request) -> Response:
     if not isinstance(pagination, dict):
         raise SandboxAPIError(400, "parameter_invalid", "pagination must be an object")
     per_page = pagination.get("per_page", SEARCH_DEFAULT)
-    if isinstance(per_page, bool) or not isinstance(per_page, int) or per_page < 1:
+    if not is_int(per_page) or per_page < 1:
         raise SandboxAPIError(400, "parameter_invalid", "pagination.per_page must be a positive integer")
     per_page = min(per_page, MAX_PER_PAGE)
     starting_after = pagination.get("starting_after")

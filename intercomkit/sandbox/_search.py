@@ -16,6 +16,7 @@ from datetime import UTC, tzinfo
 from typing import Any
 
 from .._protocol import days
+from .._protocol.numbers import is_int, is_number
 from .._protocol.query.fields import CONTACT_FIELDS
 from .._protocol.query.validate import MAX_FILTERS_PER_GROUP, MAX_NESTING
 from ._errors import SandboxAPIError
@@ -153,11 +154,11 @@ def _validate_filter(f: dict, dialect: Dialect = CONTACTS) -> None:
 def _check_scalar(kind: str, field: str, op: str, v: Any) -> None:
     if op in ("~", "!~", "^", "$") and not isinstance(v, str):
         raise _invalid(f"Operator '{op}' needs a string value (field '{field}')")
-    if op in ("<", ">", "<=", ">=") and (isinstance(v, bool) or not isinstance(v, int | float)):
+    if op in ("<", ">", "<=", ">=") and not is_number(v):
         raise _invalid(f"Operator '{op}' needs a number value (field '{field}')")
     if kind in ("string", "tag") and not isinstance(v, str):
         raise _invalid(f"'{field}' is a string field; got {type(v).__name__} value {v!r}")
-    if kind == "date" and (isinstance(v, bool) or not isinstance(v, int)):
+    if kind == "date" and not is_int(v):
         raise _invalid(f"'{field}' is a date field and needs a UNIX timestamp integer; got {v!r}")
     if kind == "boolean" and not isinstance(v, bool):
         raise _invalid(f"'{field}' is a boolean field; got {v!r}")
@@ -252,7 +253,7 @@ def _compare_list(op: str, actual: list, value: Any) -> bool:
 def _compare_day(op: str, actual: Any, value: Any, tz: tzinfo) -> bool:
     if value is None:
         return (actual is None) if op == "=" else (actual is not None)
-    if isinstance(actual, bool) or not isinstance(actual, int | float):
+    if not is_number(actual):
         return False
     # "truncates that value to" the start of its day: both sides become workspace-local calendar days.
     a, v = days.day_number(actual, tz), days.day_number(value, tz)
@@ -283,7 +284,7 @@ def _compare(op: str, actual: Any, value: Any) -> bool:
         if op == "^":
             return a.startswith(v)
         return a.endswith(v)
-    if isinstance(actual, bool) or not isinstance(actual, int | float):
+    if not is_number(actual):
         return False
     if op == "<":
         return actual < value

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from .._protocol.numbers import is_int
 from . import _data as data
 from ._data import KIND_DELETED, KIND_LEAD, KIND_USER, Workspace
 from ._errors import SandboxAPIError
@@ -314,7 +315,7 @@ class Store:
                 raise _bad(f, "a string")
         for f in self._TIME_FIELDS:
             v = body.get(f)
-            if v is not None and (isinstance(v, bool) or not isinstance(v, int)):
+            if v is not None and not is_int(v):
                 raise _bad(f, "a UNIX timestamp")
         for f in ("unsubscribed_from_emails", "email_verified"):
             if body.get(f) is not None and not isinstance(body[f], bool):
@@ -629,7 +630,7 @@ class Store:
             if f in body and not isinstance(body[f], str):
                 raise _bad(f, "a string")
         for f in ("size", "monthly_spend", "remote_created_at"):
-            if f in body and (isinstance(body[f], bool) or not isinstance(body[f], int)):
+            if f in body and not is_int(body[f]):
                 raise _bad(f, "an integer")
         ca = body.get("custom_attributes")
         if ca is not None:

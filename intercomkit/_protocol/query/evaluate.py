@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .. import days
+from ..numbers import is_number
 from .builder import Query
 from .fields import CUSTOM, DATE, STRING, TAG, fields_for
 from .values import DATE_VALUE, WHOLE_DAY
@@ -88,7 +89,7 @@ def _eval_tag(item: Mapping[str, Any], op: str, v: Any) -> bool | None:
 
 def _eval_day(x: Any, op: str, day: int) -> bool:
     """Day semantics: ``day`` is the UTC day number the filter names."""
-    if isinstance(x, bool) or not isinstance(x, (int, float)):
+    if not is_number(x):
         return False
     mine = days.day_number(x)
     if op == "=":
@@ -103,7 +104,7 @@ def _eval_day(x: Any, op: str, day: int) -> bool:
 
 
 def _eval_instant(x: Any, op: str, v: int) -> bool:
-    if isinstance(x, bool) or not isinstance(x, (int, float)):
+    if not is_number(x):
         return False
     if op == "=":
         return math.floor(x) == v

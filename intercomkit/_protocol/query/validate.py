@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ...errors import InvalidQuery
+from ..numbers import is_int
 from .fields import BOOLEAN, CUSTOM, DATE, INTEGER, STRING, TAG, field_type, fields_for
 from .values import DATE_VALUE, WHOLE_DAY, convert
 
@@ -165,13 +166,13 @@ def _check_scalar(name: str, ftype: str, operator: str, value: Any) -> Any:
             raise InvalidQuery(f"{name!r} is a boolean field; got {type(value).__name__} {value!r}")
         return value
     if ftype == INTEGER:
-        if isinstance(value, bool) or not isinstance(value, int):
+        if not is_int(value):
             raise InvalidQuery(f"{name!r} is an integer field; got {type(value).__name__} {value!r}")
         return value
     # date: unix seconds; Intercom also accepts them as digit strings (its own examples do).
     if isinstance(value, str) and value.strip().lstrip("-").isdigit():
         return int(value)
-    if isinstance(value, bool) or not isinstance(value, int):
+    if not is_int(value):
         raise InvalidQuery(
             f"{name!r} is a date field: give a datetime, a date or unix seconds, got {type(value).__name__} {value!r}"
         )

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from ...errors import InvalidQuery
+from ..numbers import is_int
 
 __all__ = ["DATE_VALUE", "WHOLE_DAY", "convert", "is_datelike", "to_unix"]
 
@@ -29,7 +30,7 @@ def to_unix(value: datetime | date | int) -> int:
         return math.floor(value.timestamp())
     if isinstance(value, date):
         return math.floor(datetime(value.year, value.month, value.day, tzinfo=UTC).timestamp())
-    if isinstance(value, int) and not isinstance(value, bool):
+    if is_int(value):
         return value
     raise InvalidQuery(f"expected a datetime, date or unix seconds, got {type(value).__name__}")
 
