@@ -1,4 +1,5 @@
-"""One generic paginator over every pagination style (openai-python's ``AsyncPaginator`` habit).
+"""The client's paginator over every pagination style (openai-python's ``AsyncPaginator`` habit), on the one
+page loop in ``_walk``.
 
 ``await paginator`` → the first ``Page``; ``async for item in paginator`` → every item (as a model);
 ``async for page in paginator.pages()`` → every page; ``await paginator.to_list()`` / ``.frame()`` / ``.raw()``.
@@ -15,7 +16,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Generator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from ._protocol.pages import PageRequest, Style, WalkGuard
+from ._protocol.pages import PageRequest, Style, total_count
+from ._walk import DictPage, Walk
 
 if TYPE_CHECKING:
     from ._client import AsyncClient
@@ -39,8 +41,7 @@ class Page:
 
     @property
     def total_count(self) -> int | None:
-        total = self.body.get("total_count")
-        return total if isinstance(total, int) and not isinstance(total, bool) else None
+        return total_count(self.body)
 
     def __len__(self) -> int:
         return len(self.items)
@@ -109,41 +110,25 @@ class Paginator(Generic[T]):
         if self._before_walk is not None:
             await self._before_walk()
         try:
-            request: PageRequest | None = self.style.first()
-            mutable = bool(getattr(self.style, "mutable_order", False))
-            guard = WalkGuard(mutable=mutable)
-            seen: set[str] | None = set() if mutable else None
+            seen: set[str] | None = set() if self.style.mutable_order else None
+            walk = Walk(self.style, self._load)
             number = 0
-            while request is not None:
-                body = await self._fetch_page(request)
-                raw = self.style.items(body)
-                items = [item for item in raw if isinstance(item, dict)]
-                number += 1
-                page_total = body.get("total_count")
-                if isinstance(page_total, int) and not isinstance(page_total, bool):
-                    self.total_count = page_total
-                current = request
-                # Computing the next request may raise (e.g. the companies list cap): yield what we have first.
-                try:
-                    request = self.style.next(request, body)
-                    pending_error: Exception | None = None
-                except Exception as exc:
-                    request, pending_error = None, exc
-                guard.observe(raw, body, request)  # every item: a repeating page of junk is a loop too
-                if seen is not None:
-                    items = _unseen(items, seen)
+            async for page in walk.pages():
+                if walk.total is not None:
+                    self.total_count = walk.total
+                items = page.items if seen is None else _unseen(page.items, seen)
                 if self._post_filter is not None:
                     items = [item for item in items if self._post_filter(item)]
-                yield Page(items=items, body=body, request=current, number=number)
-                if pending_error is not None:
-                    raise pending_error
+                number += 1
+                assert walk.request is not None  # the request that fetched this page
+                yield Page(items=items, body=page.body, request=walk.request, number=number)
         finally:
             if self._after_walk is not None:
                 await self._after_walk()
 
-    async def _fetch_page(self, request: PageRequest) -> dict[str, Any]:
+    async def _load(self, request: PageRequest) -> DictPage:
         try:
-            return await self._client.request(
+            body = await self._client.request(
                 request.method, request.path, params=request.params, json=request.json
             )
         except Exception as exc:
@@ -151,6 +136,7 @@ class Paginator(Generic[T]):
             if clearer is None:
                 raise
             raise clearer from exc
+        return DictPage.read(self.style, body)
 
     async def _raw_items(
         self, limit: int | None = None, progress: bool | None = False

@@ -7,7 +7,19 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from intercomkit._protocol.headers import check_token, default_headers, redact
-from intercomkit._protocol.pages import CursorList, PageNumber, PageRequest, Scroll, Search, WalkGuard
+from intercomkit._protocol.numbers import is_int, is_number
+from intercomkit._protocol.pages import (
+    GIVE_UP,
+    RAISE,
+    RESTART,
+    CursorList,
+    PageNumber,
+    PageRequest,
+    Scroll,
+    Search,
+    WalkGuard,
+    total_count,
+)
 from intercomkit._protocol.ratelimit import MAX_RESET_WAIT, RateLimit
 from intercomkit._protocol.regions import resolve_base_url
 from intercomkit._protocol.responses import decipher, error_from_response
@@ -407,6 +419,52 @@ def test_scroll_stops_on_empty_data_not_on_repeated_param():
     again = style.next(nxt, {"data": [{"id": "2"}], "scroll_param": "s"})
     assert again.params == {"scroll_param": "s"}
     assert style.next(again, {"data": [], "scroll_param": "s"}) is None
+
+
+def test_total_count_is_a_count_or_none():
+    assert total_count({"total_count": 12}) == 12 and total_count({"total_count": 0}) == 0
+    # JSON's true is not a count, nor is a string, a float, a negative number or nothing at all
+    for odd in (True, False, "12", 12.0, -1, None):
+        assert total_count({"total_count": odd}) is None
+    assert total_count({}) is None
+
+
+@given(st.one_of(st.integers(), st.booleans(), st.floats(allow_nan=False), st.text(), st.none()))
+def test_is_int_and_is_number_never_take_a_bool(value):
+    assert is_int(value) == (type(value) is int)
+    assert is_number(value) == (type(value) in (int, float))
+
+
+def test_a_failed_scroll_page_restarts_or_raises():
+    """Intercom: "you will need to restart your scroll query: It is not possible to continue from a specific
+    point". A failed scroll page restarts from the top; a refused first request, or another 4xx, is raised."""
+    page = PageRequest("GET", "/companies/scroll", params={"scroll_param": "s"})
+    first = Scroll().first()
+    expired = NotFound("scroll_param not found", status=404, code="not_found")
+    assert Scroll().after_failure(page, expired, fruitless=1) == RESTART
+    assert Scroll().after_failure(page, ServerError("busy", status=503), fruitless=1) == RESTART
+    assert (
+        Scroll().after_failure(first, BadRequest("bad", status=400, code="parameter_invalid"), fruitless=1)
+        == RAISE
+    )
+    assert Scroll().after_failure(page, BadRequest("unauthorized app", status=400), fruitless=1) == RAISE
+    assert Scroll(restart=False).after_failure(page, expired, fruitless=0) == RAISE
+    # ten restarts in a row that return nothing new, then it gives up
+    assert Scroll(max_restarts=10).after_failure(page, expired, fruitless=10) == RESTART
+    assert Scroll(max_restarts=10).after_failure(page, expired, fruitless=11) == GIVE_UP
+    # a cursor can be sent again (the client retried it already): its failure is the walk's error
+    assert (
+        CursorList("/contacts").after_failure(CursorList("/contacts").first(), expired, fruitless=0) == RAISE
+    )
+
+
+def test_a_snapshot_walk_refuses_an_id_twice_in_one_pass():
+    guard = Scroll().guard()
+    guard.observe([{"id": "1"}, {"id": "2"}], {}, None)
+    with pytest.raises(PaginationError, match="twice in one pass"):
+        guard.observe([{"id": "2"}, {"id": "3"}], {}, None)
+    Scroll().guard().observe([{"id": "2"}], {}, None)  # a new pass (a restart) starts afresh
+    CursorList("/contacts").guard().observe([{"id": "2"}, {"id": "2"}], {}, None)  # a list is no snapshot
 
 
 def test_guard_detects_a_repeated_page():

@@ -1,7 +1,9 @@
 """Where the next page is, for each of Intercom's pagination styles, and a guard against walks that loop.
 
-A style knows only how to ask for the first page and how to find the next request in a response body
-(openai-python's ``BasePage`` habit); one generic loop in ``_pagination.py`` does the I/O.
+A style knows only how to ask for the first page, how to find the next request in a response body and what a
+failed page means (openai-python's ``BasePage`` habit); the one loop that does the I/O is ``intercomkit._walk``.
+Every decision here is pure: the walk's count (``total_count``), the next request, when to stop, and whether a
+failed scroll starts again from the top or gives up (``Scroll.after_failure``).
 """
 
 from __future__ import annotations
@@ -11,11 +13,23 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from ..errors import PageLimitReached, PaginationError
+from ..errors import (
+    BadRequest,
+    InvalidResponse,
+    NotFound,
+    PageLimitReached,
+    PaginationError,
+    ServerError,
+    TransportError,
+)
+from .numbers import is_int
 from .regions import BaseURL
 
 __all__ = [
     "COMPANIES_LIST_CAP",
+    "GIVE_UP",
+    "RAISE",
+    "RESTART",
     "MAX_PER_PAGE",
     "CursorList",
     "PageNumber",
@@ -25,14 +39,21 @@ __all__ = [
     "Style",
     "WalkGuard",
     "check_per_page",
+    "total_count",
 ]
 
 MAX_PER_PAGE = 150
 COMPANIES_LIST_CAP = 10_000
 
 
+def total_count(body: dict[str, Any]) -> int | None:
+    """Intercom's ``total_count`` of a list or search answer; ``None`` when it is missing or not a count."""
+    total = body.get("total_count")
+    return total if is_int(total) and total >= 0 else None
+
+
 def check_per_page(per_page: object, maximum: int = MAX_PER_PAGE) -> int:
-    if isinstance(per_page, bool) or not isinstance(per_page, int) or not 1 <= per_page <= maximum:
+    if not is_int(per_page) or not 1 <= per_page <= maximum:  # type: ignore[operator]
         raise ValueError(f"per_page must be an integer from 1 to {maximum}, got {per_page!r}")
     return per_page
 
@@ -54,6 +75,12 @@ def _items(body: dict[str, Any], key: str) -> list[Any]:
     return items
 
 
+# What a walk does after a page failed (``Style.after_failure``).
+RAISE = "raise"  # the page's own error
+RESTART = "restart"  # walk again from the first page (what was yielded stays yielded)
+GIVE_UP = "give up"  # restarts that return nothing new: stop
+
+
 class Style:
     """Base of the pagination styles."""
 
@@ -61,6 +88,8 @@ class Style:
     # True when the order can change during a walk (a sort by a field that records' changes move): such a walk is
     # not a snapshot, and a record may come back on a later page.
     mutable_order = False
+    # True when one pass of a walk is a snapshot, so a record twice in it means the walk is looping (the scroll).
+    snapshot = False
 
     def first(self) -> PageRequest:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -70,6 +99,16 @@ class Style:
 
     def items(self, body: dict[str, Any]) -> list[Any]:
         return _items(body, self.items_key)
+
+    def guard(self) -> WalkGuard:
+        """A fresh guard for one pass of this style's walk."""
+        return WalkGuard(mutable=self.mutable_order, distinct=self.snapshot)
+
+    def after_failure(self, request: PageRequest, exc: Exception, *, fruitless: int) -> str:
+        """``RAISE``, ``RESTART`` or ``GIVE_UP`` after ``request`` failed with ``exc``; ``fruitless``: the passes in
+        a row, this one included, that returned nothing new. A cursor or page number can be sent again, and the
+        client already retried it: by default a failed page is the walk's error."""
+        return RAISE
 
 
 def _next_cursor(body: dict[str, Any], base: BaseURL | None) -> str | None:
@@ -176,17 +215,17 @@ class PageNumber(Style):
         total_pages = pages.get("total_pages")
         if not self.items(body):
             return None
-        if isinstance(total_pages, int) and not isinstance(total_pages, bool):
+        if is_int(total_pages):
             if page >= total_pages:
                 return None
         elif not pages.get("next"):
             return None
         fetched = page * size
         if fetched >= self.cap:
-            total = body.get("total_count")
+            total = total_count(body)
             raise PageLimitReached(
                 f"Intercom's {self.path} stops at {self.cap:,} items"
-                + (f" and this workspace has {total:,}" if isinstance(total, int) else "")
+                + (f" and this workspace has {total:,}" if total is not None else "")
                 + ": use client.companies.scroll() (or client.companies.frame(), which uses it) to get them all"
             )
         if fetched + size > self.cap:
@@ -204,9 +243,23 @@ def _largest_divisor_at_most(n: int, limit: int) -> int:
 
 @dataclass(frozen=True)
 class Scroll(Style):
-    """``GET /companies/scroll``: the same ``scroll_param`` comes back on every page; an empty page ends it."""
+    """``GET /companies/scroll``: the same ``scroll_param`` comes back on every page; an empty page ends it.
+
+    A scroll page is never sent twice: each answer advances the scroll on Intercom's side, so re-sending a page
+    whose answer was lost would skip a page silently, and "It is not possible to continue from a specific point".
+    So a failed page (an expired ``scroll_param``, a timeout, a 5xx, a cut body) restarts the scroll from the top
+    (``restart``) or is raised; ``max_restarts`` restarts in a row that return nothing new give up.
+    """
 
     path: str = "/companies/scroll"
+    restart: bool = True
+    max_restarts: int = 10
+    snapshot: bool = True  # "one scroll" is one pass over the companies: an id twice in it is a runaway
+
+    def after_failure(self, request: PageRequest, exc: Exception, *, fruitless: int) -> str:
+        if not self.restart or scroll_expired(request, exc) is None:
+            return RAISE
+        return GIVE_UP if fruitless > self.max_restarts else RESTART
 
     def first(self) -> PageRequest:
         return PageRequest("GET", self.path, params={})
@@ -220,6 +273,19 @@ class Scroll(Style):
         return replace(request, params={"scroll_param": param})
 
 
+def scroll_expired(request: PageRequest, exc: Exception) -> bool | None:
+    """A failed scroll page: ``True`` when Intercom says the scroll expired, ``False`` when the page failed
+    otherwise (server error, transport, unreadable answer: the scroll may still be open), ``None`` when this is
+    not a failure a scroll restart can mend (a refused first request, any other 4xx)."""
+    if isinstance(exc, BadRequest | NotFound):
+        text = f"{getattr(exc, 'code', '') or ''} {getattr(exc, 'message', '')}".lower()
+        expired = (
+            "expired" in text or "scroll_param" in text or "not found" in text or "invalid scroll" in text
+        )
+        return True if "scroll_param" in (request.params or {}) and expired else None
+    return False if isinstance(exc, ServerError | TransportError | InvalidResponse) else None
+
+
 @dataclass
 class WalkGuard:
     """Stops walks that would never end: a page seen before, a cursor that repeats, or a count far past the total.
@@ -227,11 +293,14 @@ class WalkGuard:
     Keeps a digest per page, not per item, so memory stays small on million-row walks. ``mutable``: the walk's order
     can change under it (a sort by ``updated_at``), so an earlier page may legitimately come back and a record may be
     seen again each time it changes: only a page identical to the one just before it counts as a loop (a server
-    serving the same page again), and the walk may see up to twice the total.
+    serving the same page again), and the walk may see up to twice the total. ``distinct``: the walk is a snapshot
+    (the scroll), so one id twice is a loop too; it keeps every id (companies are few).
     """
 
     slack: int = 0
     mutable: bool = False
+    distinct: bool = False
+    _ids: set[str] = field(default_factory=set)
     _pages: set[bytes] = field(default_factory=set)
     _cursors: set[str] = field(default_factory=set)
     _last: bytes | None = None
@@ -244,10 +313,19 @@ class WalkGuard:
 
     def observe_ids(self, ids: list[str], body: dict[str, Any], next_request: PageRequest | None) -> None:
         """``observe`` for a page already reduced to its records' ids."""
-        total = body.get("total_count")
-        if isinstance(total, int) and not isinstance(total, bool) and total >= 0:
+        total = total_count(body)
+        if total is not None:
             self.total = total if self.total is None else max(self.total, total)
         self.seen += len(ids)
+        if self.distinct:
+            for ident in ids:
+                if ident in self._ids:
+                    # Other tools have run for days on a looping scroll, producing millions of duplicates.
+                    raise PaginationError(
+                        f"the walk returned {ident!r} twice in one pass of what should be a snapshot: stopping a "
+                        "runaway walk"
+                    )
+                self._ids.add(ident)
         if ids:
             digest = hashlib.blake2b("\x1f".join(ids).encode(), digest_size=16).digest()
             if digest == self._last or (not self.mutable and digest in self._pages):

@@ -25,10 +25,12 @@ import anyio
 
 from .._pagination import Paginator
 from .._protocol.days import UnknownZone, date_of_day, zone_name
-from .._protocol.pages import MAX_PER_PAGE, Search, WalkGuard
+from .._protocol.numbers import is_int
+from .._protocol.pages import MAX_PER_PAGE, RAISE, PageRequest, Search, total_count
 from .._protocol.query.builder import to_json
 from .._protocol.query.plan import plan_search
 from .._protocol.responses import excerpt
+from .._walk import RETRY, Walk
 from ..errors import (
     BadRequest,
     ConfigurationError,
@@ -48,7 +50,7 @@ from ._limiter import RequestLimiter
 from ._manifest import Manifest, StateFile, check_workspace, describe_kept, describe_workspace
 from ._merge import merge_parts
 from ._overlap import DEFAULT_OVERLAP, RECONCILE_EVERY
-from ._page import read_page
+from ._page import Page, read_page
 from ._reconcile import diff, snapshot
 from ._sinks import (
     PartWriter,
@@ -115,18 +117,11 @@ class _Tally:
 
 def _counted(body: dict[str, Any]) -> dict[str, Any]:
     """A count/plan search answer the planner can trust: a ``total_count`` and contacts with ``created_at``."""
-    total, data = body.get("total_count"), body.get("data", [])
+    data = body.get("data", [])
     usable = (
-        isinstance(total, int)
-        and not isinstance(total, bool)
-        and total >= 0
+        total_count(body) is not None
         and isinstance(data, list)
-        and all(
-            isinstance(i, dict)
-            and isinstance(i.get("created_at"), int)
-            and not isinstance(i["created_at"], bool)
-            for i in data
-        )
+        and all(isinstance(i, dict) and is_int(i.get("created_at")) for i in data)
     )
     if not usable:
         text = excerpt(json.dumps(body, default=str).encode())
@@ -540,7 +535,6 @@ class _Run:
     ) -> Any:
         part = PartWriter(self.manifest.part_path(key), self.part_schema, lines=self.prerender)
         style = Search("/contacts/search", query, per_page=MAX_PER_PAGE, sort=_SORT, base=self.client.base)
-        request = style.first()
         ids: set[str] = set()
         custom: dict[str, set[str]] = {}
         info = {
@@ -551,39 +545,27 @@ class _Run:
             "last_total": None,
             "max_updated": 0,
         }
-        failures = 0
-        guard = WalkGuard()
         frozen = self.frozen_at
         read = functools.partial(
             read_page, columns=self.part_columns, post=self.post_filter, secrets=self.client._secrets()
         )
+
+        async def load(request: PageRequest) -> Page:
+            raw = await self.limiter.request_raw(request.method, request.path, json=request.json)
+            return await anyio.to_thread.run_sync(read, raw, limiter=self.readers)
+
+        async def recover(exc: Exception, request: PageRequest, attempt: int) -> str:
+            if not isinstance(exc, _RETRYABLE) or attempt > _WINDOW_RETRIES:
+                return RAISE
+            wait = self.client.retry_policy.backoff(attempt, self.rng)
+            logger.info("window %s: %s; resuming it from its cursor in %.1fs", key, exc, wait)
+            await self.client.sleep(wait)
+            return RETRY
+
+        walk = Walk(style, load, recover=recover)
         try:
-            while request is not None:
-                try:
-                    raw = await self.limiter.request_raw(request.method, request.path, json=request.json)
-                    page = await anyio.to_thread.run_sync(read, raw, limiter=self.readers)
-                    del raw
-                except _RETRYABLE as exc:
-                    failures += 1
-                    if failures > _WINDOW_RETRIES:
-                        raise
-                    wait = self.client.retry_policy.backoff(failures, self.rng)
-                    logger.info("window %s: %s; resuming it from its cursor in %.1fs", key, exc, wait)
-                    await self.client.sleep(wait)
-                    continue
-                except (NotFound, BadRequest) as exc:
-                    # A cursor that points at a contact deleted or merged meanwhile: walk the window again.
-                    if request.json and request.json["pagination"].get("starting_after"):
-                        logger.info("window %s: cursor refused (%s); walking it again", key, exc)
-                        self.tally.restarts += 1
-                        self._advance(-info["received"])
-                        part.discard()
-                        return await self._walk_once(key, query, window, can_split=False, last_try=last_try)
-                    raise
-                failures = 0
-                body = page.body
-                total = body.get("total_count")
-                total = total if isinstance(total, int) and not isinstance(total, bool) else None
+            async for page in walk.pages():
+                total = total_count(page.body)
                 if info["first_total"] is None:
                     info["first_total"] = total
                     if can_split and total is not None and total > self.o.split_rows:
@@ -614,12 +596,9 @@ class _Run:
                     table = page.table if len(keep) == len(page.ids) else page.table.take(keep)
                 info["rows"] += len(keep)
                 self._advance(len(fresh))
-                request = style.next(request, body) if page.ids else None
-                # A page or cursor that repeats is a loop, not more rows.
-                guard.observe_ids(page.ids, body, request)
                 # The decoded page is most of what a window holds: drop it before waiting for the disk thread, or
                 # every window queued behind a write keeps its page alive.
-                del page, body, fresh, keep
+                del page, fresh, keep
                 if table is not None:
                     await part.awrite(table, self.disk, self._shape(custom))
                     del table
@@ -631,6 +610,17 @@ class _Run:
                     return info
             shape = self._shape(custom)
             await part.acommit(self.disk, shape)
+        except (NotFound, BadRequest) as exc:
+            # A cursor that points at a contact deleted or merged meanwhile: walk the window again.
+            request = walk.request
+            if request is not None and request.json and request.json["pagination"].get("starting_after"):
+                logger.info("window %s: cursor refused (%s); walking it again", key, exc)
+                self.tally.restarts += 1
+                self._advance(-info["received"])
+                part.discard()
+                return await self._walk_once(key, query, window, can_split=False, last_try=last_try)
+            part.discard()
+            raise
         except BaseException:
             part.discard()
             raise

@@ -6,18 +6,11 @@ import logging
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
-from .._pagination import Page, Paginator
-from .._protocol.pages import PageRequest, Scroll, WalkGuard
-from ..errors import (
-    BadRequest,
-    InvalidResponse,
-    NotFound,
-    PaginationError,
-    ScrollExpired,
-    ScrollInProgress,
-    ServerError,
-    TransportError,
-)
+from .._pagination import Page, Paginator, _unseen
+from .._protocol.numbers import is_int
+from .._protocol.pages import GIVE_UP, RAISE, RESTART, PageRequest, Scroll, scroll_expired
+from .._walk import DictPage, Walk
+from ..errors import BadRequest, ScrollExpired, ScrollInProgress
 
 if TYPE_CHECKING:
     from .._client import AsyncClient
@@ -33,23 +26,6 @@ SCROLL_IDLE_EXPIRY = 60.0
 def _is_scroll_exists(exc: BadRequest) -> bool:
     text = f"{exc.code or ''} {exc.message}".lower()
     return "scroll_exists" in text or "scroll already exists" in text
-
-
-def _is_expired(exc: Exception) -> bool:
-    text = f"{getattr(exc, 'code', '') or ''} {getattr(exc, 'message', '')}".lower()
-    return "expired" in text or "scroll_param" in text or "not found" in text or "invalid scroll" in text
-
-
-def _check_no_repeats(items: list[dict[str, Any]], this_pass: set[str]) -> None:
-    # One scroll is a snapshot: a company twice in one pass means the scroll is looping (other tools have run for
-    # days producing millions of duplicates). Ids seen before a restart are expected and skipped instead.
-    for item in items:
-        ident = str(item.get("id"))
-        if ident in this_pass:
-            raise PaginationError(
-                f"the companies scroll returned company {ident!r} twice in one pass: stopping a runaway scroll"
-            )
-        this_pass.add(ident)
 
 
 class ScrollPaginator(Paginator[Any]):
@@ -83,9 +59,10 @@ class ScrollPaginator(Paginator[Any]):
             raise ValueError("on_expired must be 'restart' or 'raise'")
         if on_exists not in ("wait", "raise"):
             raise ValueError("on_exists must be 'wait' or 'raise'")
-        if isinstance(max_restarts, bool) or not isinstance(max_restarts, int) or max_restarts < 0:
+        if not is_int(max_restarts) or max_restarts < 0:
             raise ValueError("max_restarts must be a non-negative integer")
-        super().__init__(client, Scroll(), model=model, frame_builder="companies_frame")
+        style = Scroll(restart=on_expired == "restart", max_restarts=max_restarts)
+        super().__init__(client, style, model=model, frame_builder="companies_frame")
         self.on_expired = on_expired
         self.on_exists = on_exists
         self.wait_limit = wait_limit
@@ -109,65 +86,60 @@ class ScrollPaginator(Paginator[Any]):
 
     async def _walk(self) -> AsyncIterator[Page]:
         seen: set[str] = set()
-        fruitless = 0
+        fruitless = 0  # passes in a row that returned nothing new
+        fresh_in_pass = 0
         number = 0
-        self.restarts = 0
         # When our previous scroll was lost: the time of its last request (it expires a minute after that).
         lost_at: float | None = None
-        while True:
-            guard = WalkGuard()
-            this_pass: set[str] = set()
-            fresh_in_pass = 0
-            request: PageRequest | None = self.style.first()
-            try:
-                while request is not None:
-                    sent_at = self._client.now()
-                    body = await self._fetch(request, lost_at)
-                    lost_at = None
-                    raw = self.style.items(body)
-                    items = [i for i in raw if isinstance(i, dict)]
-                    current, request = request, self.style.next(request, body)
-                    # The guard sees every item, not only the usable ones: a repeating page of junk is a loop too.
-                    guard.observe(raw, body, request)
-                    _check_no_repeats(items, this_pass)
-                    total = body.get("total_count")
-                    if isinstance(total, int) and not isinstance(total, bool):
-                        self.total_count = total
-                    fresh = [i for i in items if str(i.get("id")) not in seen]
-                    seen.update(str(i.get("id")) for i in fresh)
-                    fresh_in_pass += len(fresh)
-                    if fresh or not items:
-                        number += 1
-                        yield Page(items=fresh, body=body, request=current, number=number)
-                return
-            except (BadRequest, NotFound, ServerError, TransportError, InvalidResponse) as exc:
-                assert request is not None  # the failing request is still the current one
-                expired = isinstance(exc, BadRequest | NotFound)
-                if expired and ("scroll_param" not in (request.params or {}) or not _is_expired(exc)):
-                    raise
-                if self.on_expired == "raise":
-                    what = "expired" if expired else f"failed ({type(exc).__name__})"
-                    raise ScrollExpired(
-                        f"the companies scroll {what} after {len(seen):,} companies ({_reason(exc)}); Intercom "
-                        "cannot continue a scroll from a point: use on_expired='restart' to start over and skip "
-                        "what was already returned"
-                    ) from (None if expired else exc)
-                fruitless = 0 if fresh_in_pass else fruitless + 1
-                if fruitless > self.max_restarts:
-                    if expired:
-                        raise ScrollExpired(
-                            f"the companies scroll expired {fruitless} times in a row without returning anything "
-                            "new; giving up"
-                        ) from None
-                    raise
+        sent_at = 0.0
+
+        async def load(request: PageRequest) -> DictPage:
+            nonlocal lost_at, sent_at
+            sent_at = self._client.now()
+            body = await self._fetch(request, lost_at)
+            lost_at = None
+            return DictPage.read(self.style, body)
+
+        async def recover(exc: Exception, request: PageRequest, attempt: int) -> str:
+            nonlocal fruitless, fresh_in_pass, lost_at
+            expired = scroll_expired(request, exc)
+            fruitless = 0 if fresh_in_pass else fruitless + 1
+            verdict = self.style.after_failure(request, exc, fruitless=fruitless)
+            if expired is not None and verdict == RAISE:  # on_expired="raise"
+                what = "expired" if expired else f"failed ({type(exc).__name__})"
+                raise ScrollExpired(
+                    f"the companies scroll {what} after {len(seen):,} companies ({_reason(exc)}); Intercom "
+                    "cannot continue a scroll from a point: use on_expired='restart' to start over and skip "
+                    "what was already returned"
+                ) from (None if expired else exc)
+            if verdict == GIVE_UP and expired:
+                raise ScrollExpired(
+                    f"the companies scroll expired {fruitless} times in a row without returning anything new; "
+                    "giving up"
+                ) from None
+            if verdict == RESTART:
                 # An expired scroll is gone; any other failure may have left it open on Intercom's side.
                 lost_at = None if expired else sent_at
+                fresh_in_pass = 0
                 self.restarts += 1
                 logger.info(
                     "companies scroll %s after %d companies: restarting from the top",
                     "expired" if expired else f"failed ({type(exc).__name__})",
                     len(seen),
                 )
+            return verdict
+
+        walk = Walk(self.style, load, recover=recover)
+        self.restarts = 0
+        async for page in walk.pages():
+            if walk.total is not None:
+                self.total_count = walk.total
+            fresh = _unseen(page.items, seen)
+            fresh_in_pass += len(fresh)
+            if fresh or not page.items:
+                number += 1
+                assert walk.request is not None  # the request that fetched this page
+                yield Page(items=fresh, body=page.body, request=walk.request, number=number)
 
     async def _fetch(self, request: PageRequest, lost_at: float | None) -> dict[str, Any]:
         waited = 0.0
