@@ -43,7 +43,6 @@ from ..errors import (
     WorkspaceMismatch,
     WriteFailed,
 )
-from ..resources.companies import scroll_shortfall
 from . import _plan
 from ._fields import check_custom_fields, unknown_field
 from ._limiter import RequestLimiter
@@ -829,21 +828,18 @@ class _Run:
             custom: dict[str, set[str]] = {}
             received = 0
             try:
-                # The scroll, never the list: Intercom's list "does not include companies who have no associated
-                # users" and is sorted by `last_request_at`, which moves while we walk. The list's count of
-                # companies with users, before and after, is the floor the scroll must reach.
-                listed_before = await self.client.companies.with_users_count()
-                self._open_bar(listed_before, 0)
-                walker = self.client.companies.scroll()
+                # Every company: the scroll checked against the list's counts (client.companies.every()).
+                walker = self.client.companies.every()
                 async for page in walker.pages():  # distinct ids across restarts of the scroll
+                    if self.bar is None:
+                        self._open_bar(walker.listed_before, 0)
                     items = page.items
                     received += len(items)
                     if items:
                         observe_custom(items, custom)
                         part.write(items_table("companies", items, self.part_columns))
                     self._advance(len(items))
-                listed_after = await self.client.companies.with_users_count()
-                expected, gap = scroll_shortfall(received, walker.total_count, listed_before, listed_after)
+                expected, gap = walker.expected, walker.missing
                 part.commit()
             except BaseException:
                 part.discard()

@@ -1,18 +1,20 @@
-"""``client.companies``: create-or-update, CRUD, contacts of a company, list (capped, companies with users) and
-scroll (every company)."""
+"""``client.companies``: create-or-update, CRUD, contacts of a company, list (capped, companies with users),
+scroll (every company) and the one choice between them (``_walker``: the checked scroll ``every()``, or the list
+for a sample)."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 
 from .._models import Company, Contact, Model
-from .._pagination import Paginator
+from .._pagination import Page, Paginator
 from .._protocol.pages import COMPANIES_LIST_CAP, CursorList, PageNumber, check_per_page
 from ..errors import BadRequest, NotFound, PageLimitReached, PaginationError
 from ._base import Resource, listed, segment
 from ._scroll import ScrollPaginator
 
-__all__ = ["Companies", "scroll_shortfall"]
+__all__ = ["Companies", "EveryCompany", "scroll_shortfall"]
 
 _COMPANY_FIELDS = {
     "company_id": str,
@@ -147,31 +149,63 @@ class Companies(Resource):
         """Intercom's count of companies that have users (``POST /companies/list``'s ``total_count``)."""
         return (await self.list(per_page=1).first_page()).total_count
 
-    async def _every_company(self, progress: bool | None = None) -> list[dict[str, Any]]:
-        """Every company (the scroll), checked against Intercom's counts: a shortfall raises ``PaginationError``."""
-        before = await self.with_users_count()
-        scroll = self.scroll()
-        items = await scroll.raw(progress=progress)
-        after = await self.with_users_count()
-        expected, missing = scroll_shortfall(len(items), scroll.total_count, before, after)
-        if missing:
-            raise PaginationError(
-                f"the companies scroll returned {len(items):,} companies but Intercom counts at least "
-                f"{expected:,}: {missing:,} missing; run it again"
-            )
-        return items
+    def every(self, *, on_expired: str = "restart", max_restarts: int = 10) -> EveryCompany:
+        """Every company (the scroll), checked against Intercom's counts: after a whole walk ``expected`` and
+        ``missing`` say how it compares (``frame()`` raises on a shortfall, the export reports a gap)."""
+        return EveryCompany(self, on_expired=on_expired, max_restarts=max_restarts)
+
+    def _walker(self, limit: int | None) -> Paginator[Company]:
+        """The one choice between the list and the scroll: every company is the checked scroll (the list leaves out
+        companies without users and moves as they are active); ``limit=N`` is a quick sample, the first N of the
+        list (a scroll stopped early would stay open on Intercom for a minute and hold up the next one)."""
+        if limit is not None:
+            return self.list(per_page=60)
+        return self.every()
 
     async def frame(self, limit: int | None = None, *, progress: bool | None = None, **options: Any) -> Any:
         """Every company as a typed DataFrame, through the scroll (the list leaves out companies without users)
-        and checked against Intercom's counts. ``limit=N`` is a quick sample instead: the first N of the list,
-        the most recently active companies that have users (a scroll stopped early would stay open on Intercom
-        for a minute and hold up the next one). ``progress=`` as ``Paginator.frame``; other ``options`` go to the
-        frame builder (``dtype_backend="pyarrow"``)."""
-        if limit is not None:
-            return await self.list(per_page=60).frame(limit=limit, progress=progress, **options)
+        and checked against Intercom's counts: a shortfall raises ``PaginationError``. ``limit=N`` is a quick
+        sample instead: the first N of the list, the most recently active companies that have users.
+        ``progress=`` as ``Paginator.frame``; other ``options`` go to the frame builder (``dtype_backend="pyarrow"``)."""
+        walker = self._walker(limit)
+        items = await walker.raw(limit, progress=progress)
+        if isinstance(walker, EveryCompany):
+            walker.raise_if_short()
         from .. import _frames
 
-        return _frames.companies_frame(await self._every_company(progress), **options)
+        return _frames.companies_frame(items, **options)
+
+
+class EveryCompany(ScrollPaginator):
+    """The companies scroll with its check: the list's count of companies with users is asked before the walk
+    (``listed_before``, known once the first page is yielded) and after it, and compared with what the scroll
+    returned (``scroll_shortfall``). After a whole walk: ``received``, ``expected`` and ``missing``."""
+
+    def __init__(self, companies: Companies, **options: Any) -> None:
+        super().__init__(companies._client, model=Company, **options)
+        self._companies = companies
+        self.listed_before: int | None = None
+        self.received = 0
+        self.expected: int | None = None
+        self.missing = 0
+
+    async def pages(self) -> AsyncIterator[Page]:
+        self.received, self.expected, self.missing = 0, None, 0
+        self.listed_before = await self._companies.with_users_count()
+        async for page in super().pages():  # distinct ids across restarts of the scroll
+            self.received += len(page.items)
+            yield page
+        listed_after = await self._companies.with_users_count()
+        self.expected, self.missing = scroll_shortfall(
+            self.received, self.total_count, self.listed_before, listed_after
+        )
+
+    def raise_if_short(self) -> None:
+        if self.missing:
+            raise PaginationError(
+                f"the companies scroll returned {self.received:,} companies but Intercom counts at least "
+                f"{self.expected:,}: {self.missing:,} missing; run it again"
+            )
 
 
 def scroll_shortfall(

@@ -360,3 +360,14 @@ async def test_a_scroll_that_comes_back_short_is_not_returned_as_every_company(c
         with pytest.raises(PaginationError, match="at least") as info:
             await client.companies.frame()
     assert "missing" in str(info.value)
+
+
+async def test_every_company_is_the_scroll_checked_against_the_lists_count(clock):
+    """``companies.every()`` is what ``frame()`` and the export walk: the scroll, then its check."""
+    sb = Sandbox(contacts=300, companies=30, seed=0, clock=clock)
+    async with sb.client(clock=clock, sleep=clock.sleep) as client:
+        every = client.companies.every()
+        ids = [c.id async for c in every]
+        assert sorted(ids) == sorted(sb.company_ids()) and every.received == 30
+        assert every.missing == 0 and every.expected is not None and every.expected <= 30
+        assert every.listed_before == await client.companies.with_users_count()
