@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from ._protocol.pages import PageRequest, Style, total_count
-from ._walk import DictPage, Walk
+from ._walk import DictPage, Walk, unseen
 
 if TYPE_CHECKING:
     from ._client import AsyncClient
@@ -45,19 +45,6 @@ class Page:
 
     def __len__(self) -> int:
         return len(self.items)
-
-
-def _unseen(items: list[dict[str, Any]], seen: set[str]) -> list[dict[str, Any]]:
-    """The items whose id was not seen before (an item without an id is kept), remembering the new ids."""
-    fresh = []
-    for item in items:
-        ident = item.get("id")
-        if ident is not None:
-            if str(ident) in seen:
-                continue
-            seen.add(str(ident))
-        fresh.append(item)
-    return fresh
 
 
 class Paginator(Generic[T]):
@@ -116,7 +103,7 @@ class Paginator(Generic[T]):
             async for page in walk.pages():
                 if walk.total is not None:
                     self.total_count = walk.total
-                items = page.items if seen is None else _unseen(page.items, seen)
+                items = page.items if seen is None else unseen(page.items, seen)
                 if self._post_filter is not None:
                     items = [item for item in items if self._post_filter(item)]
                 number += 1

@@ -4,7 +4,8 @@ A ``Style`` (``_protocol.pages``) decides the first request, the next one and wh
 fetches and decodes one page, so the decoder is the caller's: the client's paginators read dicts
 (``DictPage.read``), the export reads Arrow columns straight from the bytes (``export._page.read_page``). A
 decoded page is anything with ``body`` (the answer's envelope: counts and cursor) and ``ids`` (one entry per
-record, what the guard compares). Models, filters, dedupe, progress bars and part files stay with the callers.
+record, what the guard compares). Models, filters, progress bars and part files stay with the callers; ``unseen``
+is the dedupe by id of the walks that may see a record twice (a mutable sort, a restarted scroll).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from ._protocol.pages import RAISE, RESTART, PageRequest, Style, total_count
 
-__all__ = ["RETRY", "DictPage", "Walk"]
+__all__ = ["RETRY", "DictPage", "Walk", "unseen"]
 
 # ``recover``'s answer besides the style's RESTART and RAISE: send the same request again (its cursor stays valid).
 RETRY = "retry"
@@ -44,6 +45,19 @@ class DictPage:
         # The guard sees every entry, not only the usable ones: a repeating page of junk is a loop too.
         ids = [str(item.get("id")) if isinstance(item, dict) else repr(item) for item in raw]
         return cls(body, raw, [item for item in raw if isinstance(item, dict)], ids)
+
+
+def unseen(items: list[dict[str, Any]], seen: set[str]) -> list[dict[str, Any]]:
+    """The items whose id was not seen before (an item without an id is kept), remembering the new ids."""
+    fresh = []
+    for item in items:
+        ident = item.get("id")
+        if ident is not None:
+            if str(ident) in seen:
+                continue
+            seen.add(str(ident))
+        fresh.append(item)
+    return fresh
 
 
 class Walk(Generic[D]):

@@ -6,10 +6,10 @@ import logging
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
-from .._pagination import Page, Paginator, _unseen
+from .._pagination import Page, Paginator
 from .._protocol.numbers import is_int
 from .._protocol.pages import GIVE_UP, RAISE, RESTART, PageRequest, Scroll, scroll_expired
-from .._walk import DictPage, Walk
+from .._walk import DictPage, Walk, unseen
 from ..errors import BadRequest, ScrollExpired, ScrollInProgress
 
 if TYPE_CHECKING:
@@ -134,7 +134,7 @@ class ScrollPaginator(Paginator[Any]):
         async for page in walk.pages():
             if walk.total is not None:
                 self.total_count = walk.total
-            fresh = _unseen(page.items, seen)
+            fresh = unseen(page.items, seen)
             fresh_in_pass += len(fresh)
             if fresh or not page.items:
                 number += 1

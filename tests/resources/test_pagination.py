@@ -215,3 +215,18 @@ async def test_a_search_sorted_by_a_field_that_changes_drops_repeats(sb, client)
     assert len(seen) == len(set(seen)) == len(sb.contact_ids())
     raw = [c["id"] for c in await client.contacts.search(query, sort="updated_at", per_page=7).raw()]
     assert len(raw) == len(set(raw)) == len(sb.contact_ids())
+
+
+async def test_an_empty_page_ends_the_walk_even_with_a_cursor():
+    """Every walk (list, search, scroll, export window) ends on a page without records: a cursor after nothing
+    would at best return nothing again."""
+    calls = Counter()
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls["n"] += 1
+        body = {"type": "list", "data": [], "total_count": 0, "pages": {"next": {"starting_after": "more"}}}
+        return httpx.Response(200, json=body)
+
+    async with AsyncClient(token="t", base_url="https://x.test", transport=httpx.MockTransport(handler)) as c:
+        assert await c.contacts.list().to_list() == []
+    assert calls["n"] == 1
