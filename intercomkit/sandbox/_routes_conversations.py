@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .._protocol.numbers import is_int
 from ._conversations import Conversations, author_of
 from ._errors import SandboxAPIError
 from ._http import Request, Response, json_response
@@ -68,7 +69,7 @@ def search_page(req: Request, coll: Any, dialect: Any, sortable: frozenset[str])
     if not isinstance(pagination, dict):
         raise SandboxAPIError(400, "parameter_invalid", "pagination must be an object")
     per_page = pagination.get("per_page", DEFAULT_PER_PAGE)
-    if isinstance(per_page, bool) or not isinstance(per_page, int) or per_page < 1:
+    if not is_int(per_page) or per_page < 1:
         raise SandboxAPIError(400, "parameter_invalid", "pagination.per_page must be a positive integer")
     per_page = min(per_page, MAX_PER_PAGE)
     starting_after = pagination.get("starting_after")
@@ -121,11 +122,7 @@ def delete_conversation(req: Request) -> Response:
 def _admin(req: Request, body: dict, key: str = "admin_id") -> dict:
     admin_id = body.get(key)
     for admin in req.sandbox._store.ws.admins:
-        if (
-            isinstance(admin_id, str | int)
-            and not isinstance(admin_id, bool)
-            and str(admin_id) == admin["id"]
-        ):
+        if (isinstance(admin_id, str) or is_int(admin_id)) and str(admin_id) == admin["id"]:
             return {**admin, "type": "admin"}
     raise SandboxAPIError(404, "admin_not_found", f"Admin not found: {key} {admin_id!r}")
 
@@ -170,7 +167,7 @@ def manage(req: Request) -> Response:
         rec = convs.add_part(i, "open", author)
     elif kind == "snoozed":
         until = body.get("snoozed_until")
-        if isinstance(until, bool) or not isinstance(until, int):
+        if not is_int(until):
             raise SandboxAPIError(400, "parameter_invalid", "snoozed_until must be a UNIX timestamp")
         rec = convs.add_part(i, "snoozed", author, snoozed_until=until)
     elif kind == "assignment":

@@ -162,7 +162,7 @@ def _check_scalar(kind: str, field: str, op: str, v: Any) -> None:
         raise _invalid(f"'{field}' is a date field and needs a UNIX timestamp integer; got {v!r}")
     if kind == "boolean" and not isinstance(v, bool):
         raise _invalid(f"'{field}' is a boolean field; got {v!r}")
-    if kind == "integer" and (isinstance(v, bool) or not isinstance(v, int)):
+    if kind == "integer" and not is_int(v):
         raise _invalid(f"'{field}' is an integer field; got {v!r}")
     if kind == "custom" and not (v is None or isinstance(v, str | int | float | bool)):
         raise _invalid(f"Unsupported value for '{field}': {v!r}")
