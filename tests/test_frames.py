@@ -6,6 +6,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
+from intercomkit import _columns
 from intercomkit._frames import (
     ADMIN_COLUMNS,
     COMPANY_COLUMNS,
@@ -13,10 +14,9 @@ from intercomkit._frames import (
     admins_frame,
     companies_frame,
     contacts_frame,
-    contacts_rows,
-    contacts_table,
     read_contacts_csv,
     records_frame,
+    table,
 )
 from intercomkit._models import Contact
 
@@ -132,10 +132,11 @@ def test_pyarrow_backend_and_table():
     df = contacts_frame([_contact(1, custom_attributes={"seats": 2})], dtype_backend="pyarrow")
     assert all(isinstance(t, pd.ArrowDtype) for t in df.dtypes)
     assert df["created_at"].dtype == pd.ArrowDtype(pa.timestamp("us", tz="UTC"))
-    table = contacts_table([_contact(1, custom_attributes={"seats": 2})])
-    assert table.schema.field("tags.ids").type == pa.list_(pa.string())
-    assert table.column_names == df.columns.tolist()
-    assert contacts_table([]).num_rows == 0 and contacts_table([]).column_names == list(CONTACT_COLUMNS)
+    arrow = table(_columns.CONTACTS, [_contact(1, custom_attributes={"seats": 2})])
+    assert arrow.schema.field("tags.ids").type == pa.list_(pa.string())
+    assert arrow.column_names == df.columns.tolist()
+    empty = table(_columns.CONTACTS, [])
+    assert empty.num_rows == 0 and empty.column_names == list(CONTACT_COLUMNS)
     with pytest.raises(ValueError, match="dtype_backend"):
         contacts_frame([], dtype_backend="numpy")
 
@@ -164,7 +165,8 @@ def test_csv_roundtrip_with_schema(tmp_path):
     with path.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
         writer.writerow(columns)
-        writer.writerows(contacts_rows(items, columns))
+        built = _columns.read(_columns.CONTACTS, items)
+        writer.writerows(zip(*(map(_columns.text, [k] * len(v), v) for k, v in built.values()), strict=True))
     back = read_contacts_csv(path)
     expected = contacts_frame(items)
     pd.testing.assert_frame_equal(

@@ -5,7 +5,7 @@ time, so a concurrent export tops out at one core. The fast path hands the bytes
 it parses straight into Arrow columns in C++ without the GIL (run in a worker thread, it uses a second core while
 the event loop keeps the requests flowing), with an explicit schema so unknown fields are skipped, not built.
 
-The fast path only takes pages it can read exactly as the dict path would (``_frames`` + ``items_table``). Anything
+The fast path only takes pages it can read exactly as the dict path would (``_columns`` + ``items_table``). Anything
 else, such as a number where text belongs, a float timestamp, a null in a list, a nested custom attribute or
 invalid UTF-8, makes it return None, and the page goes through the dict path, whose cleaning rules are the
 reference. Tests hold the two paths equal on sandbox pages and on generated pages.
@@ -25,7 +25,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pj
 
-from .. import _frames
+from .._columns import BOOL, CONTACTS, LIST, MAX_TIMESTAMP, STRING, TIMESTAMP
+from .._frames import ARROW_TYPES
 from .._protocol.pages import Style
 from .._protocol.responses import decipher
 from ._sinks import CUSTOM, _decode, items_table
@@ -85,7 +86,6 @@ def _slow(
 
 # ------------------------------------------------------------------------------------------------- fast path
 
-_S, _TS, _B, _L = _frames._S, _frames._TS, _frames._B, _frames._L
 _REF = pa.struct(
     [
         ("data", pa.list_(pa.struct([("id", pa.string())]))),
@@ -93,20 +93,20 @@ _REF = pa.struct(
         ("has_more", pa.bool_()),
     ]
 )
-_SCALAR = {_S: pa.string(), _TS: pa.int64(), _B: pa.bool_()}
+_SCALAR = {STRING: pa.string(), TIMESTAMP: pa.int64(), BOOL: pa.bool_()}
 
 
 def _record_type() -> pa.StructType:
     fields: dict[str, Any] = {}
     nested: dict[str, list[tuple[str, pa.DataType]]] = {}
-    for name, kind in _frames._CONTACT_SPEC:
-        head, _, rest = name.partition(".")
-        if not rest:
-            fields[head] = _SCALAR[kind]
-        elif head in _frames._REF_GROUPS:
+    for column in CONTACTS.columns:
+        head, *rest = column.path
+        if column.summary is not None:
             fields[head] = _REF
+        elif not rest:
+            fields[head] = _SCALAR[column.kind]
         else:
-            nested.setdefault(head, []).append((rest, _SCALAR[kind]))
+            nested.setdefault(head, []).append((rest[0], _SCALAR[column.kind]))
             fields[head] = None
     for head, children in nested.items():
         fields[head] = pa.struct(children)
@@ -124,7 +124,7 @@ _PAGE_SCHEMA = pa.schema(
 )
 _PARSE = pj.ParseOptions(explicit_schema=_PAGE_SCHEMA, unexpected_field_behavior="ignore")
 _READ = pj.ReadOptions(use_threads=False, block_size=1 << 24)
-_MAX_TS = _frames._MAX_TS
+_MAX_TS = MAX_TIMESTAMP
 # The page's buffers are made in a reader thread and freed in another, and pyarrow's default pool (mimalloc) keeps
 # freed memory in per-thread heaps: a million-contact export peaked at ~260 MB with it for every buffer, ~210 MB
 # with the system allocator for every buffer. The page's own buffers use the system allocator; parts hand theirs
@@ -176,37 +176,37 @@ def _fast(raw: bytes, columns: Sequence[str]) -> Page | None:
 
 
 def _columns(records: pa.StructArray) -> dict[str, pa.Array] | None:
-    """The typed columns ``_frames`` builds, from Arrow children; None where the dict path would clean values."""
+    """The typed columns ``_columns.read`` builds, from Arrow children; None where the dict path would clean values."""
     out: dict[str, pa.Array] = {}
     refs: dict[str, tuple[pa.Array, ...]] = {}
     stamps: list[str] = []
-    for name, kind in _frames._CONTACT_SPEC:
-        head, _, rest = name.partition(".")
-        if head in _frames._REF_GROUPS:
+    for column in CONTACTS.columns:
+        name, (head, *rest) = column.name, column.path
+        if column.summary is not None:
             if head not in refs:
                 got = _refs(records.field(head))
                 if got is None:
                     return None
                 refs[head] = got
             ids, count, more = refs[head]
-            out[name] = {"ids": ids, "count": count, "has_more": more}[rest]
+            out[name] = {"ids": ids, "count": count, "has_more": more}[column.summary]
             continue
-        out[name] = pc.struct_field(records.field(head), rest) if rest else records.field(head)
-        if kind == _TS:
+        out[name] = pc.struct_field(records.field(head), rest[0]) if rest else records.field(head)
+        if column.kind == TIMESTAMP:
             stamps.append(name)
     # One pass over all timestamp columns at once (a compute call's fixed cost dwarfs a page's values).
     n = len(records)
     flat = pa.concat_arrays([out[name] for name in stamps], memory_pool=_POOL)
     good = pc.and_(pc.greater(flat, 0), pc.less(flat, _MAX_TS))
     flat = pc.if_else(good, flat, None, memory_pool=_POOL)
-    flat = flat.cast(pa.timestamp("s", tz="UTC")).cast(_frames._ARROW[_TS], memory_pool=_POOL)
+    flat = flat.cast(pa.timestamp("s", tz="UTC")).cast(ARROW_TYPES[TIMESTAMP], memory_pool=_POOL)
     for i, name in enumerate(stamps):
         out[name] = flat.slice(i * n, n)
     return out
 
 
 def _refs(group: pa.StructArray) -> tuple[pa.Array, pa.Array, pa.Array] | None:
-    """tags / companies / notes → (ids, count, has_more) as ``_frames._build`` makes them."""
+    """tags / companies / notes → (ids, count, has_more) as ``_columns.read`` makes them."""
     data, total, more = group.field("data"), group.field("total_count"), group.field("has_more")
     elements: pa.StructArray = data.values
     if elements.null_count or elements.field("id").null_count:
@@ -217,13 +217,13 @@ def _refs(group: pa.StructArray) -> tuple[pa.Array, pa.Array, pa.Array] | None:
         if data.null_count or total.null_count or more.null_count:
             return None
         ids = pa.ListArray.from_arrays(data.offsets, elements.field("id"))
-        return ids.cast(_frames._ARROW[_L]), total, more
+        return ids.cast(ARROW_TYPES[LIST]), total, more
     present = pc.is_valid(group)
     missing = pc.or_(pc.or_(pc.is_null(data), pc.is_null(total)), pc.is_null(more))
     if pc.any(pc.and_(present, missing)).as_py():
         return None
     ids = pa.ListArray.from_arrays(data.offsets, elements.field("id"), mask=pc.invert(present))
-    return ids.cast(_frames._ARROW[_L]), pc.if_else(present, total, None), pc.if_else(present, more, None)
+    return ids.cast(ARROW_TYPES[LIST]), pc.if_else(present, total, None), pc.if_else(present, more, None)
 
 
 # A key named custom_attributes (its opening quote is a real one unless a backslash precedes it: in JSON that pyarrow

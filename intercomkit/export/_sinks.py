@@ -1,8 +1,9 @@
 """Part files and the final CSV / csv.gz / Parquet writers.
 
-Parts are Parquet whatever the output format: the typed schema columns of ``intercomkit._frames`` plus one
+Parts are Parquet whatever the output format: the typed schema columns of ``intercomkit._columns`` plus one
 ``__custom__`` column holding each record's custom attributes as JSON. Custom attributes differ from record to
-record, so their columns (and types) are only known once every window is in; the final merge expands them.
+record, so their columns (and kinds, ``_columns.custom_kind``) are only known once every window is in; the final
+merge expands them.
 Writers take Arrow tables; CSV text is produced column-wise with pyarrow.compute, not row by row. For CSV outputs
 each committed part is also rendered to CSV lines (``render_part``), assuming its own custom-attribute types are the
 final ones; the merge copies those lines where that held.
@@ -23,8 +24,9 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from .. import _frames
-from .._protocol.numbers import is_int, is_number
+from .. import _columns, _frames
+from .._columns import custom_kind
+from .._columns import observe as observe_attrs
 
 try:  # optional speed-up (pip install orjson); the stdlib gives the same JSON values
     import orjson as _orjson
@@ -63,58 +65,20 @@ __all__ = [
 ]
 
 CUSTOM = "__custom__"
-_ARROW_KIND = {"bool": pa.bool_(), "int": pa.int64(), "float": pa.float64(), "string": pa.string()}
 
 
 def base_columns(kind: str) -> list[str]:
-    return list(_frames.CONTACT_COLUMNS if kind == "contacts" else _frames.COMPANY_COLUMNS)
-
-
-def _type_tag(kind: type) -> str | None:
-    if kind is type(None):
-        return None
-    for base, tag in ((bool, "bool"), (int, "int"), (float, "float"), (str, "str")):
-        if issubclass(kind, base):
-            return tag
-    return "json"
-
-
-def observe_attrs(rows: Iterable[Any], seen: dict[str, set[str]]) -> None:
-    """Record, per custom attribute name, the JSON types its values took (to pick one column type at the end).
-
-    ``rows``: each record's custom attributes (anything but a dict counts as none)."""
-    # A page repeats the same few (name, type) pairs: collect those first, then tag each once.
-    pairs = {(name, type(value)) for attrs in rows if type(attrs) is dict for name, value in attrs.items()}
-    for name, kind in pairs:
-        kinds = seen.setdefault(str(name), set())
-        tag = _type_tag(kind)
-        if tag is not None:
-            kinds.add(tag)
+    return list(_columns.SCHEMAS[kind].kinds)
 
 
 def observe_custom(items: Iterable[dict[str, Any]], seen: dict[str, set[str]]) -> None:
-    """``observe_attrs`` for raw records."""
+    """``observe_attrs`` (``_columns.observe``) for raw records."""
     observe_attrs((item.get("custom_attributes") for item in items), seen)
-
-
-def custom_kind(tags: Iterable[str]) -> str:
-    """The column type for a custom attribute, as ``_frames`` infers it: mixed or nested values become strings."""
-    tags = set(tags)
-    if not tags:
-        return "string"
-    if tags == {"bool"}:
-        return "bool"
-    if tags == {"int"}:
-        return "int"
-    if tags <= {"int", "float"}:
-        return "float"
-    return "string"
 
 
 def items_table(kind: str, items: list[dict[str, Any]], columns: Sequence[str]) -> pa.Table:
     """Raw API records → the part schema: ``columns`` of the typed frame schema + ``__custom__`` JSON."""
-    build = _frames.contacts_table if kind == "contacts" else _frames.companies_table
-    table = build(items, custom=False).select(list(columns))
+    table = _frames.table(_columns.SCHEMAS[kind], items, custom=False).select(list(columns))
     custom = [
         _dumps_custom(attrs) if type(attrs) is dict and attrs else None
         for attrs in (item.get("custom_attributes") for item in items)
@@ -290,31 +254,6 @@ def dedupe_newest(table: pa.Table) -> pa.Table:
     return table.take(sorted(best.values()))
 
 
-def _custom_value(value: Any, kind: str) -> Any:
-    if value is None:
-        return None
-    if kind == "bool":
-        return value if isinstance(value, bool) else None
-    if kind == "int":
-        return value if is_int(value) else None
-    if kind == "float":
-        return float(value) if is_number(value) else None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dict | list):
-        return json.dumps(value, separators=(",", ":"), default=str)
-    return str(value)
-
-
-# Values a column of that kind takes unchanged (``_custom_value`` would return them as they are).
-_AS_IS = {
-    "bool": {bool, type(None)},
-    "int": {int, type(None)},
-    "float": {float, type(None)},
-    "string": {str, type(None)},
-}
-
-
 def _load(text: str) -> Any:
     try:
         return _decode(text)
@@ -339,10 +278,8 @@ def expand_custom(table: pa.Table, custom: dict[str, str], columns: Sequence[str
         parsed = _decode_all(raw)
         for name in wanted:
             key, kind = name[7:], custom[name[7:]]
-            values = [attrs.get(key) for attrs in parsed]
-            if not set(map(type, values)) <= _AS_IS[kind]:
-                values = [_custom_value(v, kind) for v in values]
-            table = table.append_column(name, pa.array(values, type=_ARROW_KIND[kind]))
+            values = _columns.clean(kind, [attrs.get(key) for attrs in parsed])
+            table = table.append_column(name, pa.array(values, type=_frames.ARROW_TYPES[kind]))
     present = set(table.column_names)
     arrays = []
     for name in columns:
@@ -354,6 +291,7 @@ def expand_custom(table: pa.Table, custom: dict[str, str], columns: Sequence[str
 
 
 def _as_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """The column as ``_columns.text`` writes each value (null stays null), column-wise."""
     t = column.type
     if pa.types.is_timestamp(t):
         # "YYYY-MM-DD HH:MM:SS" from a naive cast is ~8x faster than strftime or a zoned cast (no time zone
@@ -372,6 +310,9 @@ def _as_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
         return pa.chunked_array([pa.array(values, type=pa.string())])
     if pa.types.is_string(t):
         return column
+    if pa.types.is_floating(t):
+        # Arrow writes 2.0 as "2", which would read back as an int: keep the float's ".0" as Python does.
+        return pc.replace_substring_regex(column.cast(pa.string()), r"^(-?\d+)$", r"\1.0")
     return column.cast(pa.string())
 
 
@@ -476,7 +417,7 @@ def _csv_header(columns: Sequence[str]) -> bytes:
 
 
 class CsvOutput:
-    """CSV (optionally gzip) with a fixed header; the same text conventions as ``_frames.contacts_rows``."""
+    """CSV (optionally gzip) with a fixed header; values as ``_columns.text`` writes them."""
 
     def __init__(self, path: str, columns: Sequence[str], *, gz: bool) -> None:
         self.path = path
@@ -547,7 +488,7 @@ def final_schema(part_schema: pa.Schema, custom: dict[str, str], columns: Sequen
         if name in part_schema.names:
             fields.append(part_schema.field(name))
         elif name.startswith("custom.") and name[7:] in custom:
-            fields.append(pa.field(name, _ARROW_KIND[custom[name[7:]]]))
+            fields.append(pa.field(name, _frames.ARROW_TYPES[custom[name[7:]]]))
         else:
             fields.append(pa.field(name, pa.string()))
     return pa.schema(fields)
