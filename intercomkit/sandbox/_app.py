@@ -13,7 +13,7 @@ from ._http import Request, Response
 if TYPE_CHECKING:
     from ._sandbox import Sandbox
 
-__all__ = ["FAULT_HEADER", "Router", "SandboxApp"]
+__all__ = ["FAULT_HEADER", "RouteTable", "SandboxApp"]
 
 # The in-process transport turns a response carrying this header into httpx.ReadError.
 FAULT_HEADER = "x-intercomkit-sandbox-fault"
@@ -21,7 +21,10 @@ FAULT_HEADER = "x-intercomkit-sandbox-fault"
 Handler = Callable[[Request], Response | Awaitable[Response]]
 
 
-class Router:
+class RouteTable:
+    """The sandbox's URL routes: (method, path pattern) → handler. Not ``intercomkit.webhooks.Router``, which
+    dispatches webhook notifications by topic."""
+
     def __init__(self) -> None:
         self._routes: list[tuple[str, re.Pattern[str], int, Handler]] = []
 

@@ -26,7 +26,7 @@ from . import (
     _routes_tickets,
     _routes_workspace,
 )
-from ._app import Router, SandboxApp, call_handler
+from ._app import RouteTable, SandboxApp, call_handler
 from ._conversations import Conversations
 from ._data import Workspace
 from ._errors import SandboxAPIError, error_body, proxy_html
@@ -150,7 +150,7 @@ class Sandbox:
         self._limiter = FixedWindowLimiter(self.rate_limit)
         self._faults = FaultInjector(faults)
         self._scroll: _routes_companies.Scroll | None = None
-        self._router = Router()
+        self._router = RouteTable()
         for module in (
             _routes_admins,
             _routes_contacts,
