@@ -26,11 +26,12 @@ import json
 import math
 import re
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
 from operator import itemgetter
+from types import MappingProxyType
 from typing import Any
 
 __all__ = [
@@ -42,6 +43,7 @@ __all__ = [
     "FLOAT",
     "INT",
     "LIST",
+    "Lists",
     "MAX_TIMESTAMP",
     "SCHEMAS",
     "STRING",
@@ -69,8 +71,8 @@ CUSTOM_PREFIX = "custom."
 MAX_TIMESTAMP = 253402300800
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 
-# name → (kind, cleaned values), in column order.
-Columns = dict[str, tuple[str, list[Any]]]
+# name → (kind, cleaned values: a list, or ``Lists`` for a list column), in column order.
+Columns = dict[str, tuple[str, Any]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,17 +215,12 @@ def _float(v: Any) -> float | None:
     return float(v) if math.isfinite(v) else None
 
 
-def _id_list(v: Any) -> list[str] | None:
-    return [str(x) for x in v] if type(v) is list else None
-
-
 _CLEAN: dict[str, Callable[[Any], Any]] = {
     STRING: _string,
     TIMESTAMP: _timestamp,
     INT: _int,
     BOOL: _bool,
     FLOAT: _float,
-    LIST: _id_list,
 }
 # Values a column of that kind keeps as they are: a column of only these skips the per-value call.
 _AS_IS: dict[str, set[type]] = {
@@ -242,7 +239,8 @@ def _int64(v: int | None) -> bool:
 
 
 def clean(kind: str, values: list[Any]) -> list[Any]:
-    """``values`` as a column of ``kind`` holds them (see the module's docstring); may return ``values`` itself."""
+    """``values`` as a column of ``kind`` (not ``list``: see :class:`Lists`) holds them (see the module's
+    docstring); may return ``values`` itself."""
     types = set(map(type, values))
     if kind in _AS_IS and types <= _AS_IS[kind] and (kind != FLOAT or all(map(_finite, values))):
         return values
@@ -304,52 +302,95 @@ def observe(rows: Iterable[Any], seen: dict[str, set[str]]) -> None:
 # ------------------------------------------------------------------------------------------------ reading
 
 
-def _obj(value: Any) -> dict[str, Any]:
-    return value if type(value) is dict else {}
+@dataclass(frozen=True, slots=True)
+class Lists:
+    """A ``list`` column's values without a list object per row (see ``_CHUNK`` for why): row ``i`` is
+    ``values[offsets[i]:offsets[i + 1]]``, or null where ``valid[i]`` is false."""
+
+    values: list[str]
+    offsets: list[int]
+    valid: list[bool]
+
+    def __len__(self) -> int:
+        return len(self.valid)
+
+    def rows(self) -> list[list[str] | None]:
+        v, o = self.values, self.offsets
+        return [v[o[i] : o[i + 1]] if ok else None for i, ok in enumerate(self.valid)]
+
+    @classmethod
+    def build(cls, lists: Iterable[Any], each: str | None = None) -> Lists:
+        """Each item's list as strings (of every element's ``each`` key, elements without one skipped); null for
+        anything but a list."""
+        values: list[str] = []
+        offsets, valid = [0], []
+        for v in lists:
+            if type(v) is list:
+                if each is None:
+                    values.extend(map(str, v))
+                else:
+                    values.extend([str(e[each]) for e in v if type(e) is dict and e.get(each) is not None])
+                valid.append(True)
+            else:
+                valid.append(False)
+            offsets.append(len(values))
+        return cls(values, offsets, valid)
+
+
+_NO_OBJECT: Mapping[str, Any] = MappingProxyType({})
+
+
+def _obj(value: Any) -> Mapping[str, Any]:
+    return value if type(value) is dict else _NO_OBJECT
 
 
 def read(schema: Schema, records: list[dict[str, Any]], *, custom: bool = True) -> Columns:
-    """The schema's columns of ``records`` (cleaned), then with ``custom`` a ``custom.<name>`` column per custom
-    attribute (sorted by name)."""
+    """The schema's columns of ``records`` (cleaned; ``list`` columns as :class:`Lists`), then with ``custom`` a
+    ``custom.<name>`` column per custom attribute (sorted by name)."""
     out: Columns = {}
     top = _top_level(
         records,
-        [c.name for c in schema.columns if c.path == (c.name,) and c.each is None and c.summary is None],
+        [c.name for c in schema.columns if c.path == (c.name,) and c.kind != LIST and c.summary is None],
     )
-    objects: dict[tuple[str, ...], list[dict[str, Any]]] = {(): records}
+    objects: dict[tuple[str, ...], list[Mapping[str, Any]]] = {(): records}
 
-    def parents(path: tuple[str, ...]) -> list[dict[str, Any]]:
+    def parents(path: tuple[str, ...]) -> list[Mapping[str, Any]]:
         if path not in objects:
             objects[path] = [_obj(o.get(path[-1])) for o in parents(path[:-1])]
         return objects[path]
 
-    summaries: dict[tuple[str, ...], tuple[list[dict[str, Any]], list[list[str] | None]]] = {}
+    embedded: dict[tuple[str, ...], tuple[list[Mapping[str, Any]], Lists]] = {}
     for column in schema.columns:
         if column.summary is not None:
-            if column.path not in summaries:
+            if column.path not in embedded:
                 groups = parents(column.path)
-                summaries[column.path] = (groups, [_ref_ids(g, column.path[-1]) for g in groups])
-            out[column.name] = (column.kind, _summary(column.summary, *summaries[column.path]))
+                key = column.path[-1]
+                embedded[column.path] = (
+                    groups,
+                    Lists.build((g.get("data", g.get(key)) for g in groups), "id"),
+                )
+            out[column.name] = (column.kind, _summary(column.summary, *embedded[column.path]))
             continue
         values = top.get(column.name)
         if values is None:
-            values = _values(parents(column.path[:-1]), column.path[-1], column.each)
+            values = [o.get(column.path[-1]) for o in parents(column.path[:-1])]
         if column.fallback is not None and None in values:
-            other = _values(parents(column.fallback[:-1]), column.fallback[-1], None)
+            other = [o.get(column.fallback[-1]) for o in parents(column.fallback[:-1])]
             values = [o if v is None else v for v, o in zip(values, other, strict=True)]
-        out[column.name] = (column.kind, values if column.each is not None else clean(column.kind, values))
+        if column.kind == LIST:
+            out[column.name] = (LIST, Lists.build(values, column.each))
+        else:
+            out[column.name] = (column.kind, clean(column.kind, values))
     if custom and schema.custom is not None:
         out.update(custom_columns([_obj(r.get(schema.custom)) for r in records]))
     return out
 
 
-def _values(parents: list[dict[str, Any]], key: str, each: str | None) -> list[Any]:
-    if each is None:
-        return [o.get(key) for o in parents]
-    return [
-        [str(e[each]) for e in v if type(e) is dict and e.get(each) is not None] if type(v) is list else None
-        for v in (o.get(key) for o in parents)
-    ]
+# Records transposed per chunk: a row tuple per record, all alive at once, would each count towards the cyclic
+# GC's next collection, and tens of thousands of them set off collections that walk every young column list and
+# the records they point into (pausing the GC instead would flip it for the whole process, worker threads
+# included). A chunk's tuples die before the next chunk's are made.
+_CHUNK = 256
 
 
 def _top_level(records: list[dict[str, Any]], keys: list[str]) -> dict[str, list[Any]]:
@@ -365,36 +406,35 @@ def _top_level(records: list[dict[str, Any]], keys: list[str]) -> dict[str, list
         except KeyError:
             return tuple(d.get(k) for k in keys)
 
-    columns = list(zip(*map(row, records), strict=True)) if records else [() for _ in keys]
-    return {k: list(c) for k, c in zip(keys, columns, strict=True)}
+    columns: list[list[Any]] = [[] for _ in keys]
+    for start in range(0, len(records), _CHUNK):
+        for column, values in zip(
+            columns, zip(*map(row, records[start : start + _CHUNK]), strict=True), strict=True
+        ):
+            column.extend(values)
+    return dict(zip(keys, columns, strict=True))
 
 
-def _ref_ids(group: dict[str, Any], key: str) -> list[str] | None:
-    data = group.get("data", group.get(key))
-    if type(data) is not list:
-        return None
-    return [str(e["id"]) for e in data if type(e) is dict and e.get("id") is not None]
-
-
-def _summary(part: str, groups: list[dict[str, Any]], ids: list[list[str] | None]) -> list[Any]:
+def _summary(part: str, groups: list[Mapping[str, Any]], ids: Lists) -> Any:
     """An embedded list's ids, count or has_more; all null where the record has no such list. The count is
     Intercom's ``total_count``, or the list's length when the object has no ``total_count`` at all."""
     if part == "ids":
         return ids
     if part == "has_more":
         return [
-            (h if type(h := g.get("has_more", False)) is bool else None) if i is not None else None
-            for g, i in zip(groups, ids, strict=True)
+            (h if type(h := g.get("has_more", False)) is bool else None) if ok else None
+            for g, ok in zip(groups, ids.valid, strict=True)
         ]
+    o = ids.offsets
     return [
-        (t if type(t := g.get("total_count")) is int else len(i) if "total_count" not in g else None)
-        if i is not None
+        (t if type(t := g.get("total_count")) is int else o[i + 1] - o[i] if "total_count" not in g else None)
+        if ok
         else None
-        for g, i in zip(groups, ids, strict=True)
+        for i, (g, ok) in enumerate(zip(groups, ids.valid, strict=True))
     ]
 
 
-def custom_columns(attrs: list[dict[str, Any]]) -> Columns:
+def custom_columns(attrs: list[Mapping[str, Any]]) -> Columns:
     """``custom.<name>`` columns (sorted by name) for each record's custom attributes, kinds by :func:`custom_kind`."""
     names: dict[str, None] = {}
     for a in attrs:

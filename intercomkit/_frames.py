@@ -117,9 +117,9 @@ def _to_frame(columns: Columns, dtype_backend: str | None) -> pd.DataFrame:
     if dtype_backend not in (None, "numpy_nullable"):
         raise ValueError(f"dtype_backend must be None, 'numpy_nullable' or 'pyarrow', got {dtype_backend!r}")
     frame = table.to_pandas(types_mapper=_nullable().get)
-    for name, (kind, values) in columns.items():
+    for name, (kind, _) in columns.items():
         if kind == LIST:  # Arrow gives numpy arrays per cell; analysts expect plain lists
-            frame[name] = pd.Series(values, dtype=object, index=frame.index)
+            frame[name] = pd.Series(table.column(name).to_pylist(), dtype=object, index=frame.index)
     return frame
 
 
@@ -136,7 +136,13 @@ def _to_table(columns: Columns) -> pa.Table:
             arrays[name] = cast.slice(i * n, n)
     fields = []
     for name, (kind, values) in columns.items():
-        if name not in arrays:
+        if name in arrays:
+            pass
+        elif isinstance(values, cols.Lists):
+            invalid = None if all(values.valid) else pa.array([not ok for ok in values.valid])
+            flat = pa.array(values.values, type=pa.string())
+            arrays[name] = pa.ListArray.from_arrays(pa.array(values.offsets, pa.int32()), flat, mask=invalid)
+        else:
             arrays[name] = pa.array(values, type=ARROW_TYPES[kind])
         fields.append(pa.field(name, ARROW_TYPES[kind]))
     return pa.Table.from_arrays([arrays[f.name] for f in fields], schema=pa.schema(fields))

@@ -166,7 +166,8 @@ def test_csv_roundtrip_with_schema(tmp_path):
         writer = csv.writer(fh)
         writer.writerow(columns)
         built = _columns.read(_columns.CONTACTS, items)
-        writer.writerows(zip(*(map(_columns.text, [k] * len(v), v) for k, v in built.values()), strict=True))
+        values = [(k, v.rows() if isinstance(v, _columns.Lists) else v) for k, v in built.values()]
+        writer.writerows(zip(*(map(_columns.text, [k] * len(v), v) for k, v in values), strict=True))
     back = read_contacts_csv(path)
     expected = contacts_frame(items)
     pd.testing.assert_frame_equal(
