@@ -473,13 +473,17 @@ _FLOAT_TEXT = re.compile(r"-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 
 def text_kind(texts: Sequence[str | None]) -> str:
     """The kind a CSV column's texts (None for empty) read back as, for columns the schema doesn't type
-    (``custom.<name>``): the kind whose :func:`text` they all are, ``string`` when none fits."""
+    (``custom.<name>``): the kind whose :func:`text` they all are, ``string`` when none fits. As in
+    :func:`custom_kind`, an integer past int64 anywhere makes the column text."""
     present = [t for t in texts if t is not None]
     if not present:
         return STRING
     if all(t in ("true", "false") for t in present):
         return BOOL
-    if all(_INT_TEXT.fullmatch(t) and _INT64_MIN <= int(t) <= _INT64_MAX for t in present):
+    ints = [int(t) for t in present if _INT_TEXT.fullmatch(t)]
+    if not all(map(_int64, ints)):
+        return STRING
+    if len(ints) == len(present):
         return INT
     if all(_FLOAT_TEXT.fullmatch(t) for t in present):
         return FLOAT
