@@ -40,6 +40,7 @@ __all__ = [
     "admins_frame",
     "companies_frame",
     "contacts_frame",
+    "frame",
     "read_companies_csv",
     "read_contacts_csv",
     "records_frame",
@@ -150,17 +151,22 @@ def _to_table(columns: Columns) -> pa.Table:
 
 def contacts_frame(items: Iterable[Any], *, dtype_backend: str | None = None) -> pd.DataFrame:
     """Contacts (raw dicts, ``Contact`` models or list pages) as a DataFrame with ``CONTACT_COLUMNS`` + ``custom.*``."""
-    return _to_frame(_columns(items, cols.CONTACTS), dtype_backend)
+    return frame(cols.CONTACTS, items, dtype_backend=dtype_backend)
 
 
 def companies_frame(items: Iterable[Any], *, dtype_backend: str | None = None) -> pd.DataFrame:
     """Companies as a DataFrame with ``COMPANY_COLUMNS`` + ``custom.*``."""
-    return _to_frame(_columns(items, cols.COMPANIES), dtype_backend)
+    return frame(cols.COMPANIES, items, dtype_backend=dtype_backend)
 
 
 def admins_frame(items: Iterable[Any], *, dtype_backend: str | None = None) -> pd.DataFrame:
     """Admins as a DataFrame with ``ADMIN_COLUMNS``."""
-    return _to_frame(_columns(items, cols.ADMINS), dtype_backend)
+    return frame(cols.ADMINS, items, dtype_backend=dtype_backend)
+
+
+def frame(schema: Schema, items: Iterable[Any], *, dtype_backend: str | None = None) -> pd.DataFrame:
+    """Records of any resource described by a ``_columns.Schema`` as a DataFrame (its columns, then ``custom.*``)."""
+    return _to_frame(_columns(items, schema), dtype_backend)
 
 
 def table(schema: Schema, items: Iterable[Any], *, custom: bool = True) -> pa.Table:

@@ -18,7 +18,8 @@ from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
 from intercomkit import _columns
-from intercomkit._frames import read_contacts_csv
+from intercomkit._columns import BOOL, INT, LIST, STRING, TIMESTAMP, Schema, col
+from intercomkit._frames import frame, read_contacts_csv
 from intercomkit.sandbox import Sandbox
 
 _SANDBOX = Sandbox(contacts=30, seed=5)
@@ -172,3 +173,36 @@ def test_text_kind_keeps_digits_past_int64_as_text():
     assert _columns.text_kind([str(2**63)]) == "string"
     assert _columns.text_kind(["1", "2.5"]) == "float"
     assert _columns.text_kind(["nan", "1"]) == "string"
+
+
+def test_a_new_resource_is_a_schema():
+    # Conversation-shaped records: a nested statistic, a list of ids inside an object, a fallback path.
+    conversations = Schema(
+        "conversations",
+        (
+            col("id", STRING),
+            col("created_at", TIMESTAMP),
+            col("open", BOOL),
+            col("time_to_admin_reply", INT, "statistics.time_to_admin_reply"),
+            col("contact_ids", LIST, "contacts.contacts[].id"),
+            col("channel", STRING, "channel.current", fallback="source.type"),
+        ),
+    )
+    records = [
+        {
+            "id": 1,
+            "created_at": 1709647200,
+            "open": True,
+            "statistics": {"time_to_admin_reply": 90},
+            "contacts": {"contacts": [{"id": "a"}, {"id": 7}, {"x": 1}]},
+            "channel": {"current": "email"},
+            "custom_attributes": {"tier": 2},
+        },
+        {"id": "2", "open": "yes", "statistics": None, "source": {"type": "chat"}, "contacts": {}},
+    ]
+    df = frame(conversations, records)
+    assert df.columns.tolist() == [c.name for c in conversations.columns] + ["custom.tier"]
+    assert df["id"].tolist() == ["1", "2"] and str(df["created_at"].dtype) == "datetime64[us, UTC]"
+    assert df["open"].tolist() == [True, pd.NA] and df["time_to_admin_reply"].tolist() == [90, pd.NA]
+    assert df["contact_ids"].tolist() == [["a", "7"], None]
+    assert df["channel"].tolist() == ["email", "chat"] and str(df["custom.tier"].dtype) == "Int64"
