@@ -453,7 +453,8 @@ def custom_columns(attrs: list[Mapping[str, Any]]) -> Columns:
 def text(kind: str, value: Any) -> str:
     """A cleaned value as CSV text: ``""`` for null, timestamps ISO 8601 UTC (``2024-03-05T14:00:00Z``), bools
     ``true``/``false``, lists compact JSON, floats always with a ``.`` or exponent (``2.0``), so the text reads
-    back as the same kind (:func:`text_kind`). The export renders whole columns with Arrow to the same text."""
+    back as the same kind (:func:`text_kind`). The export renders whole columns with Arrow to the same text
+    (a float's may be in another notation of the same value: ``1e-7`` for ``1e-07``)."""
     if value is None:
         return ""
     if kind == TIMESTAMP:
