@@ -4,8 +4,8 @@
     async with ik.AsyncClient() as client:            # token from ik.connect(), INTERCOM_ACCESS_TOKEN or a profile
         df = await client.contacts.search(ik.field("email").endswith("@acme.com")).frame()
 
-pandas (frames), ipywidgets (``ik.notebook``) and the ``export``, ``sandbox`` and ``webhooks`` packages load on first
-use, so ``import intercomkit`` stays light.
+pandas (frames), ipywidgets (``ik.notebook``) and the ``export``, ``sandbox``, ``support`` and ``webhooks`` packages
+load on first use, so ``import intercomkit`` stays light.
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ _LAZY = {
     "sandbox": ".sandbox",
     "export": ".export",
     "webhooks": ".webhooks",
+    "support": ".support",
 }
 
 __all__ = [
@@ -90,6 +91,7 @@ __all__ = [
     "run_sync",
     "sandbox",
     "sort_spec",
+    "support",
     "updates",
     "webhooks",
 ]

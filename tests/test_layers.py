@@ -126,7 +126,7 @@ def test_import_intercomkit_stays_light():
     """Features load on first use: ``import intercomkit`` pulls in neither pandas nor the feature packages."""
     code = (
         "import sys, intercomkit as ik\n"
-        "heavy = ['pandas', 'intercomkit.webhooks', 'intercomkit.export', 'intercomkit.sandbox']\n"
+        "heavy = ['pandas', 'intercomkit.webhooks', 'intercomkit.export', 'intercomkit.sandbox', 'intercomkit.support']\n"
         "print(*[m for m in heavy if m in sys.modules])\n"
         "print(ik.webhooks.Router.__name__, 'intercomkit.webhooks' in sys.modules)\n"
     )
