@@ -8,7 +8,8 @@ over loopback HTTP. ``--quick`` uses small sizes (well under a minute) and asser
 exactly once, the right row counts -- never timings.
 
 Rows: 1 latency-bound export, 2 rate-bound export, 3 peak RSS exporting to CSV, 4 pages -> DataFrame,
-5 per-request client overhead (in-process transport), 6 search correctness with per_page 50.
+5 per-request client overhead (in-process transport), 6 search correctness with per_page 50, 7 support metrics
+on the wall clock (``benchmarks/support.py``, also runnable alone).
 """
 
 from __future__ import annotations
@@ -454,6 +455,28 @@ def row_search(matches: int, sdk: bool) -> Row:
     return row
 
 
+def row_support(conversations: int, baseline: int) -> Row:
+    """Row 7 in its own process (``benchmarks/support.py``), so its peak memory is its own."""
+    done = subprocess.run(
+        [sys.executable, str(Path(ROOT) / "benchmarks" / "support.py"), "--conversations", str(conversations),
+         "--baseline-conversations", str(baseline), "--json"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    r = json.loads(done.stdout.splitlines()[-1])
+    row = Row(
+        f"7. `ik.support.metrics(clock='wall', by='team')`, {r['conversations']:,} conversations / "
+        f"{r['parts']:,} parts (generated frames)"
+    )
+    row.cells["intercomkit"] = f"**{r['ik_s']:.1f} s**, peak RSS {r['ik_peak_mb']:,.0f} MB"
+    scaled = (
+        "" if r["hand_measured_on"] == conversations else f", timed on {r['hand_measured_on']:,} and scaled"
+    )
+    row.cells["httpx loop"] = f"{r['hand_s']:,.0f} s hand-written `groupby.apply` walk{scaled}"
+    row.result = f"**{r['ratio']:,.0f}×** faster, same statistics"
+    row.target = "≥ 5×, ≤ 10 s, ≤ 4 GB"
+    return row
+
+
 # -- table ------------------------------------------------------------------------------------------------------
 
 
@@ -504,7 +527,17 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--contacts-frames", type=int, default=None, metavar="N", help="row 4 (default 100 000)")
     p.add_argument("--requests", type=int, default=None, help="row 5: requests per repeat (default 500)")
     p.add_argument("--matches", type=int, default=1000, help="row 6 (default 1 000)")
-    p.add_argument("--rows", default="1,2,3,4,5,6", help="which rows to run, e.g. 1,6")
+    p.add_argument(
+        "--conversations", type=int, default=None, metavar="N", help="row 7 (default 1 000 000, ~10 M parts)"
+    )
+    p.add_argument(
+        "--baseline-conversations",
+        type=int,
+        default=None,
+        metavar="N",
+        help="row 7: time the hand-written walk on N conversations and scale (default 20 000)",
+    )
+    p.add_argument("--rows", default="1,2,3,4,5,6,7", help="which rows to run, e.g. 1,6")
     p.add_argument("--json", metavar="FILE", help="also write the rows as JSON")
     args = p.parse_args(argv)
     q = args.quick
@@ -516,7 +549,11 @@ def main(argv: list[str] | None = None) -> int:
         "rss": args.contacts_rss or (3_000 if q else 1_000_000),
         "frames": args.contacts_frames or (2_000 if q else 100_000),
         "requests": args.requests or (50 if q else 500),
+        "conversations": args.conversations or (500 if q else 1_000_000),
     }
+    sizes["baseline"] = args.baseline_conversations or (
+        sizes["conversations"] if q else min(sizes["conversations"], 20_000)
+    )
     sdk = _sdk_available()
     wanted = {int(x) for x in args.rows.split(",") if x.strip()}
     rows: list[Row] = []
@@ -531,6 +568,7 @@ def main(argv: list[str] | None = None) -> int:
             4: lambda: row_frames(sizes["frames"]),
             5: lambda: row_overhead(sizes["requests"], sdk),
             6: lambda: row_search(args.matches, sdk),
+            7: lambda: row_support(sizes["conversations"], sizes["baseline"]),
         }
         for k in sorted(wanted):
             print(f"running row {k} ...", file=sys.stderr, flush=True)

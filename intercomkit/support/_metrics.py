@@ -50,7 +50,7 @@ DEFINITIONS = {
     " reply that answers it",
     "handling_time_median/_p90": "seconds from the first assignment to the last close",
     "ratings": "conversations the contact rated (CSAT)",
-    "rating_rate": "ratings ÷ conversations that were ever closed",
+    "rating_rate": "ratings ÷ conversations ever closed or rated (Intercom asks for a rating on close)",
     "rating_mean": "mean rating (1–5)",
     "csat": "share of ratings that are 4 or 5",
     "ai_agent_participated": "conversations the AI agent (Fin) took part in",
@@ -100,10 +100,12 @@ def _float(series: pd.Series) -> pd.Series:
 
 def _csat_columns(frame: pd.DataFrame) -> pd.DataFrame:
     rating = _float(frame["rating"])
-    ever_closed = frame["first_close_at"].notna()
+    # Intercom asks for a rating when a conversation closes: the rated ones were asked too, closed or not now.
+    asked = frame["first_close_at"].notna() | rating.notna()
     return pd.DataFrame(
         {
-            "ever_closed": ever_closed.to_numpy(dtype="int64"),
+            "asked": asked.to_numpy(dtype="int64"),
+            "ever_closed": frame["first_close_at"].notna().to_numpy(dtype="int64"),
             "ratings": rating.notna().to_numpy(dtype="int64"),
             "rating_sum": rating.fillna(0).to_numpy(),
             "satisfied": (rating >= 4).to_numpy(dtype="int64"),
@@ -117,7 +119,7 @@ def _csat_rates(sums: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "ratings": ratings.astype("int64"),
-            "rating_rate": sums["ratings"] / sums["ever_closed"].where(sums["ever_closed"] > 0),
+            "rating_rate": ratings / sums["asked"].where(sums["asked"] > 0),
             "rating_mean": sums["rating_sum"] / ratings.where(ratings > 0),
             "csat": sums["satisfied"] / ratings.where(ratings > 0),
         }
@@ -126,7 +128,7 @@ def _csat_rates(sums: pd.DataFrame) -> pd.DataFrame:
 
 def csat(conversations: pd.DataFrame, by: str | Sequence[str] | None = None) -> pd.DataFrame:
     """Customer satisfaction per group: ``ratings`` (conversations rated), ``rating_rate`` (ratings ÷ conversations
-    ever closed), ``rating_mean`` (1–5) and ``csat`` (share of ratings that are 4 or 5). ``by`` as in ``metrics``
+    ever closed or rated), ``rating_mean`` (1–5) and ``csat`` (share of ratings that are 4 or 5). ``by`` as in ``metrics``
     (``by="rating_teammate_id"`` groups by the teammate the rating is for)."""
     keys = _keys(conversations, by)
     sums = _grouped(_csat_columns(conversations), keys).sum()
