@@ -23,6 +23,7 @@ from . import (
     _routes_contacts,
     _routes_conversations,
     _routes_data_attributes,
+    _routes_reporting,
     _routes_tickets,
     _routes_workspace,
 )
@@ -35,6 +36,7 @@ from ._http import Request, Response, json_response
 from ._limits import FixedWindowLimiter, RateLimitConfig
 from ._oauth import install_oauth
 from ._render import list_json
+from ._reporting import ReportingJobs
 from ._search_exec import SearchCache
 from ._store import Store
 from ._support_data import Support
@@ -90,6 +92,10 @@ class Sandbox:
     agent, writes ``bot`` parts with ``from_ai_agent``); ``statistics`` are computed from the parts, wall-clock (the
     sandbox has no office hours). Every conversation index ``% 250 == 17`` has more than 500 parts (a GET answers
     the 500 most recent) and every index ``% 47 == 5`` is deleted (404, not listed or searched).
+
+    ``reporting``: the reporting-data export jobs (``/export/reporting_data/*``) over those conversations; a job stays
+    pending ``reporting.delay`` seconds of ``clock``, ``reporting.fail_next`` jobs end ``failed``, at most 5 are
+    pending at once (429 beyond), and the download is a gzipped CSV.
     """
 
     def __init__(
@@ -143,6 +149,8 @@ class Sandbox:
         self._support = Support(workspace)
         self._conversations = Conversations(self._store, self._support, conversations)
         self._tickets = Tickets(self._store, self._support, tickets)
+        # Reporting-data export jobs: tests set .delay, .expires_after and .fail_next on it.
+        self.reporting = ReportingJobs(self._clock)
         self._store.ws.app["timezone"] = timezone
         if render_cache:
             self._store.keep_json()
@@ -157,6 +165,7 @@ class Sandbox:
             _routes_companies,
             _routes_data_attributes,
             _routes_conversations,
+            _routes_reporting,
             _routes_tickets,
             _routes_workspace,
         ):
