@@ -51,6 +51,7 @@ if TYPE_CHECKING:
     from .resources.companies import Companies
     from .resources.contacts import Contacts
     from .resources.messages import Messages
+    from .resources.reporting import Reporting
 
 __all__ = ["AsyncClient", "ClientStats"]
 
@@ -209,6 +210,71 @@ class AsyncClient:
         """``request``, but the body of a successful answer comes back as bytes for the caller to decode (the export
         reads its pages in a worker thread). Same path guard, retries and named errors as ``request``."""
         return await self._send(method, path, params, json, repeatable, raw=True)
+
+    async def download(
+        self,
+        path: str,
+        write: Callable[[bytes], Any],
+        *,
+        params: Mapping[str, Any] | None = None,
+        restart: Callable[[], Any] | None = None,
+    ) -> int:
+        """``GET path`` with ``Accept: application/octet-stream``, its body handed to ``write`` chunk by chunk as it
+        arrives (a file download is never held whole). Same path guard, retries and named errors as ``request``;
+        a connection lost mid-body is retried from the start after ``restart()``, which must undo what ``write``
+        got (without ``restart`` it raises ``TransportError``). Returns the bytes written."""
+        self._check_loop()
+        url = self._base.join(path)
+        headers = {**self._headers, "Accept": "application/octet-stream"}
+        policy, failures, rate_waits = self.retry_policy, 0, 0
+        while True:
+            await self._wait_for_window()
+            self.stats.requests += 1
+            written = 0
+            try:
+                request = self._http.build_request("GET", url, params=_clean_params(params), headers=headers)
+                response = await self._http.send(request, stream=True)
+                try:
+                    limit = RateLimit.from_headers(response.headers)
+                    if limit is not None:
+                        self.rate_limit = limit
+                    status = response.status_code
+                    if 200 <= status < 300:
+                        async for chunk in response.aiter_bytes():
+                            write(chunk)
+                            written += len(chunk)
+                        return written
+                    body = b"".join([chunk async for chunk in response.aiter_bytes()])
+                finally:
+                    await response.aclose()
+            except httpx.TransportError as exc:
+                failures += 1
+                wait = policy.after_transport_error(
+                    sent=True, repeatable=True, attempt=failures, rng=self._rng
+                )
+                if wait is None or (written and restart is None):
+                    raise _transport_error(
+                        "GET", path, exc, sent=True, repeatable=True, host=self._base.host
+                    ) from exc
+                if written:
+                    restart()
+            else:
+                rate_waits += status == 429
+                failures += status != 429
+                wait = policy.after_status(
+                    status,
+                    repeatable=True,
+                    attempt=rate_waits if status == 429 else failures,
+                    rate_limit=self.rate_limit,
+                    now=self._clock(),
+                    rng=self._rng,
+                )
+                if wait is None:
+                    raise error_from_response(
+                        status, response.headers, body, secrets=self._secrets(), rate_limit=limit
+                    )
+            self.stats.retries += 1
+            await self._sleep(wait)
 
     async def _send(
         self,
@@ -409,6 +475,12 @@ class AsyncClient:
         from .resources.messages import Messages
 
         return Messages(self)
+
+    @cached_property
+    def reporting(self) -> Reporting:
+        from .resources.reporting import Reporting
+
+        return Reporting(self)
 
     @cached_property
     def export(self) -> Exporter:

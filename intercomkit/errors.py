@@ -35,6 +35,9 @@
     ├── SendError                          a message cannot be sent as asked (e.g. the sender is not an admin)
     │   └── InvalidMessage (ValueError)     a message Intercom would refuse (email without subject), caught early
     ├── ExportIncomplete                   an export that wrote fewer rows than Intercom counts
+    ├── ReportingJobError                  a reporting-data export job that did not deliver (job, dataset, window)
+    │   ├── ReportingJobFailed              Intercom reported the job ``failed`` (after the retries)
+    │   └── ReportingJobExpired             its download was gone (expired) or unreadable (after the retries)
     └── WriteFailed (OSError)              an export's file or checkpoint cannot be written (disk full, …)
 
 The token is never part of any message: the client scrubs response excerpts before they reach an error.
@@ -66,6 +69,9 @@ __all__ = [
     "PageLimitReached",
     "PaginationError",
     "RateLimited",
+    "ReportingJobError",
+    "ReportingJobExpired",
+    "ReportingJobFailed",
     "ScrollExpired",
     "ScrollInProgress",
     "SendError",
@@ -336,6 +342,31 @@ class ExportIncomplete(IntercomError):
     def __init__(self, message: str = "", *, result: Any = None, **kw: Any) -> None:
         super().__init__(message, **kw)
         self.result = result
+
+
+class ReportingJobError(IntercomError):
+    """A reporting-data export job that did not deliver its data, after the retries. ``job`` is its
+    job_identifier, ``dataset`` its dataset id, ``window`` its ``(start_time, end_time)`` in unix seconds."""
+
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        job: str | None = None,
+        dataset: str | None = None,
+        window: Any = None,
+        **kw: Any,
+    ) -> None:
+        super().__init__(message, **kw)
+        self.job, self.dataset, self.window = job, dataset, window
+
+
+class ReportingJobFailed(ReportingJobError):
+    """Intercom reported the job ``failed`` (each retry too)."""
+
+
+class ReportingJobExpired(ReportingJobError):
+    """The job completed but its download was gone (past ``download_expires_at``) or arrived unreadable."""
 
 
 class WriteFailed(IntercomError, OSError):
