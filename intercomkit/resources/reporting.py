@@ -226,10 +226,11 @@ class ReportingExport:
         """Wait for ``job`` and append its rows; None when done, else what went wrong (to retry or report)."""
         waited, attempt = 0.0, 0
         while True:
+            if attempt:  # the first look is at once: a small job (or a later one in the queue) may be done
+                pause = self.polling.wait(attempt)
+                await self._client.sleep(pause)
+                waited += pause
             attempt += 1
-            pause = self.polling.wait(attempt)
-            await self._client.sleep(pause)
-            waited += pause
             answer = await self._client.request(
                 "GET", f"/export/reporting_data/{segment(job, 'job_identifier')}", params=self._params(job)
             )
