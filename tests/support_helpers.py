@@ -107,3 +107,64 @@ def with_wall_statistics(convs: pd.DataFrame, prts: pd.DataFrame) -> pd.DataFram
     """The conversations as a wall-clock workspace (the sandbox) reports them: statistics = the parts' own."""
     wall = wall_statistics(convs, prts)
     return convs.assign(**{c: wall[c] for c in STATISTIC_COLUMNS})
+
+
+def sandbox_frames(sb: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The sandbox's conversations (every part: ``all_parts``) as contract frames, built straight from its JSON."""
+    conv_rows, part_rows = [], []
+    for cid in sb.conversation_ids():
+        conv = sb.get_conversation(cid, all_parts=True)
+        stats, rating, ai = (
+            conv["statistics"],
+            conv.get("conversation_rating") or {},
+            conv.get("ai_agent") or {},
+        )
+        row = {
+            "id": conv["id"],
+            "created_at": _unix(conv["created_at"]),
+            "state": conv["state"],
+            "admin_assignee_id": _text(conv.get("admin_assignee_id")),
+            "team_assignee_id": _text(conv.get("team_assignee_id")),
+            "channel": (conv.get("channel") or {}).get("current") or conv["source"]["type"],
+            "rating": rating.get("rating"),
+            "rating_teammate_id": _text((rating.get("teammate") or {}).get("id")),
+            "ai_agent_participated": conv.get("ai_agent_participated"),
+            "ai_agent_resolution_state": ai.get("resolution_state"),
+        }
+        for name in STATISTIC_COLUMNS + ["count_conversation_parts"]:
+            value = stats.get(name)
+            row[name] = _unix(value) if name.endswith("_at") else value
+        conv_rows.append(row)
+        for part in conv["conversation_parts"]["conversation_parts"]:
+            author, assigned = part.get("author") or {}, part.get("assigned_to") or {}
+            part_rows.append(
+                {
+                    "conversation_id": conv["id"],
+                    "id": part["id"],
+                    "part_type": part["part_type"],
+                    "created_at": _unix(part["created_at"]),
+                    "author_type": author.get("type"),
+                    "author_id": _text(author.get("id")),
+                    "author_from_ai_agent": bool(author.get("from_ai_agent")),
+                    "assigned_to_type": assigned.get("type"),
+                    "assigned_to_id": _text(assigned.get("id")),
+                }
+            )
+    return _typed(conv_rows, CONVERSATION_DTYPES), _typed(part_rows, PART_DTYPES)
+
+
+def _unix(value: Any) -> pd.Timestamp | None:
+    return None if value is None else pd.Timestamp(int(value), unit="s", tz="UTC")
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _typed(rows: list[dict], dtypes: dict[str, str]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=list(dtypes))
+    for column, dtype in dtypes.items():
+        frame[column] = (
+            pd.to_datetime(frame[column], utc=True).astype(TS) if dtype == TS else frame[column].astype(dtype)
+        )
+    return frame
