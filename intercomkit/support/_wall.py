@@ -89,6 +89,7 @@ class _Runs:
         self.starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]]) if len(codes) else np.arange(0)
         self.keys = codes[self.starts]
         self.n = n
+        self.rows = np.arange(len(codes))
 
     def reduce(self, ufunc: Callable, values: np.ndarray, fill: int) -> np.ndarray:
         out = np.full(self.n, fill, dtype=np.int64)
@@ -101,7 +102,7 @@ class _Runs:
 
     def last_row(self, mask: np.ndarray) -> np.ndarray:
         """Position of the last row matching ``mask`` per conversation (ties in time: the later one in the list)."""
-        return self.reduce(np.maximum, np.where(mask, np.arange(len(mask)), -1), -1)
+        return self.reduce(np.maximum, np.where(mask, self.rows, -1), -1)
 
     def count(self, mask: np.ndarray) -> np.ndarray:
         return self.reduce(np.add, mask.astype(np.int64), 0)
@@ -148,7 +149,12 @@ def _median_low(codes: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
     out = np.full(n, _NONE, dtype=np.int64)
     if not len(values):
         return out
-    order = np.lexsort((values, codes))
+    low, span = values.min(), int(values.max()) - int(values.min())
+    if span < 2**31 and len(values) < 2**31:
+        # one int64 key (conversation, value) sorts about twice as fast as a two-key lexsort
+        order = np.argsort((codes.astype(np.int64) << 32) | (values - low), kind="stable")
+    else:
+        order = np.lexsort((values, codes))
     codes, values = codes[order], values[order]
     runs = _Runs(codes, n)
     sizes = np.diff(np.r_[runs.starts, len(codes)])
