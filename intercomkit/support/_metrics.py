@@ -26,7 +26,7 @@ GROUP_KEYS = {
 }
 _DURATIONS = {
     "time_to_assignment": "time_to_assignment",
-    "time_to_first_reply": "time_to_admin_reply",
+    "time_to_admin_reply": "time_to_admin_reply",
     "time_to_first_close": "time_to_first_close",
     "time_to_last_close": "time_to_last_close",
     "time_to_reply": "median_time_to_reply",
@@ -42,7 +42,7 @@ DEFINITIONS = {
     "reopen_rate": "reopened ÷ conversations that were ever closed (first_close_at set)",
     "time_to_assignment_median/_p90": "seconds from the contact's first message to the last assignment before the"
     " first admin reply (or the last assignment if nobody replied); unassigned conversations are left out",
-    "time_to_first_reply_median/_p90": "seconds to the first admin reply: a comment by a teammate, never a note,"
+    "time_to_admin_reply_median/_p90": "seconds to the first admin reply: a comment by a teammate, never a note,"
     " a bot or the AI agent; unanswered conversations are left out",
     "time_to_first_close_median/_p90": "seconds to the first close",
     "time_to_last_close_median/_p90": "seconds to the last close",
@@ -148,7 +148,8 @@ def metrics(
     ``"team"`` (the assignee now; unassigned conversations are the ``<NA>`` group), ``"channel"``, any column of the
     conversations frame, or a list of them. Groups partition the conversations: each is in exactly one group.
 
-    ``clock="intercom"`` reads Intercom's ``statistics`` (office hours honoured, as Intercom's reports show);
+    ``clock="intercom"`` reads Intercom's ``statistics`` (first reply and closes "Subtracts out of business hours",
+    as Intercom's reports show);
     ``clock="wall"`` recomputes every duration from ``parts`` in wall-clock seconds (as SQL packages such as
     dbt_intercom do). A reply at 09:00 Monday to a message sent 17:00 Friday is 64 hours of wall clock and, with
     office hours 09–17 on weekdays, 0 seconds of Intercom clock.

@@ -89,7 +89,7 @@ def test_metrics_over_everything_by_hand():
     assert (row["conversations"], row["closed"], row["reopened"]) == (3, 2, 1)
     assert row["reopen_rate"] == 0.5  # c2 of the two ever closed
     # quantiles interpolate linearly between the conversations that have the duration (c3 has none)
-    assert (row["time_to_first_reply_median"], row["time_to_first_reply_p90"]) == (750, 300 + 0.9 * 900)
+    assert (row["time_to_admin_reply_median"], row["time_to_admin_reply_p90"]) == (750, 300 + 0.9 * 900)
     assert (row["time_to_assignment_median"], row["time_to_assignment_p90"]) == (120, 60 + 0.9 * 120)
     assert (row["time_to_first_close_median"], row["time_to_first_close_p90"]) == (1950, 1500 + 0.9 * 900)
     assert (row["time_to_last_close_median"], row["time_to_last_close_p90"]) == (4200, 2400 + 0.9 * 3600)
@@ -106,8 +106,8 @@ def test_metrics_by_admin_keep_the_unassigned_group():
     by_admin = ik.support.metrics(convs, by="admin")
     assert by_admin["admin"].tolist()[:2] == ["a1", "a2"] and pd.isna(by_admin["admin"].iloc[2])
     assert by_admin["conversations"].tolist() == [1, 1, 1]
-    assert by_admin["time_to_first_reply_median"].tolist()[:2] == [300, 1200]
-    assert math.isnan(by_admin["time_to_first_reply_median"].iloc[2])
+    assert by_admin["time_to_admin_reply_median"].tolist()[:2] == [300, 1200]
+    assert math.isnan(by_admin["time_to_admin_reply_median"].iloc[2])
     assert math.isnan(by_admin["reopen_rate"].iloc[2])  # never closed: no rate, not 0
 
 
@@ -131,8 +131,8 @@ def test_the_two_clocks_differ_by_office_hours():
     prts = parts([("f", friday + 64 * H, "comment", "admin", "a1")])
     intercom = ik.support.metrics(convs, prts, clock="intercom")
     wall = ik.support.metrics(convs, prts, clock="wall")
-    assert intercom["time_to_first_reply_median"].item() == 0
-    assert wall["time_to_first_reply_median"].item() == 64 * H
+    assert intercom["time_to_admin_reply_median"].item() == 0
+    assert wall["time_to_admin_reply_median"].item() == 64 * H
 
 
 def test_csat_first_response_and_backlog():
