@@ -184,9 +184,9 @@ def metrics(
     durations = pd.DataFrame(
         {name: _float(frame[col]) for name, col in _DURATIONS.items()}, index=frame.index
     )
-    quantiles = _grouped(durations, keys).quantile([0.5, 0.9])
-    median = quantiles.xs(0.5, level=-1).add_suffix("_median")
-    p90 = quantiles.xs(0.9, level=-1).add_suffix("_p90")
+    grouped = _grouped(durations, keys)
+    median = grouped.quantile(0.5).add_suffix("_median")
+    p90 = grouped.quantile(0.9).add_suffix("_p90")
 
     ever_closed = sums["ever_closed"].where(sums["ever_closed"] > 0)
     participated = sums["ai_agent_participated"]

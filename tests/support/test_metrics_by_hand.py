@@ -163,3 +163,12 @@ def test_bad_arguments_are_named_errors():
         ik.support.metrics(CONVERSATIONS, clock="wall")
     with pytest.raises(ConfigurationError, match="cannot group by 'planet'"):
         ik.support.metrics(CONVERSATIONS, by="planet")
+
+
+def test_empty_frames_give_empty_results_with_every_column():
+    convs, prts = conversations([]), parts([])
+    assert ik.support.wall_statistics(convs, prts).columns.tolist() == ["id", *ik.support.STATISTIC_COLUMNS]
+    for by in (None, "week", ["team", "channel"]):
+        result = ik.support.metrics(convs, prts, by=by, clock="wall")
+        assert result.empty and {"conversations", "csat", "handling_time_p90"} <= set(result.columns)
+    assert ik.support.backlog(convs).empty and ik.support.first_response(prts).empty
