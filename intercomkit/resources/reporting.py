@@ -231,9 +231,12 @@ class ReportingExport:
                 await self._client.sleep(pause)
                 waited += pause
             attempt += 1
-            answer = await self._client.request(
-                "GET", f"/export/reporting_data/{segment(job, 'job_identifier')}", params=self._params(job)
-            )
+            try:
+                answer = await self._client.request(
+                    "GET", f"/export/reporting_data/{segment(job, 'job_identifier')}", params=self._params(job)
+                )
+            except NotFound:  # "Export job not found for identifier": forgotten, as an expired job is
+                return "expired: Intercom no longer knows it"
             status = job_status(answer)
             if bar is not None:
                 bar.set_postfix_str(f"{job} {status}", refresh=False)
