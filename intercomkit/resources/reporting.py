@@ -233,7 +233,9 @@ class ReportingExport:
             attempt += 1
             try:
                 answer = await self._client.request(
-                    "GET", f"/export/reporting_data/{segment(job, 'job_identifier')}", params=self._params(job)
+                    "GET",
+                    f"/export/reporting_data/{segment(job, 'job_identifier')}",
+                    params=self._params(job),
                 )
             except NotFound:  # "Export job not found for identifier": forgotten, as an expired job is
                 return "expired: Intercom no longer knows it"
