@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -172,3 +173,16 @@ def test_empty_frames_give_empty_results_with_every_column():
         result = ik.support.metrics(convs, prts, by=by, clock="wall")
         assert result.empty and {"conversations", "csat", "handling_time_p90"} <= set(result.columns)
     assert ik.support.backlog(convs).empty and ik.support.first_response(prts).empty
+
+
+def test_the_readme_defines_every_metric_as_the_code_does():
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    for name, definition in ik.support.DEFINITIONS.items():
+        assert f"| `{name}` | {definition} |" in readme, name
+    columns = set(ik.support.metrics(with_wall_statistics(CONVERSATIONS, PARTS)).columns)
+    defined = {c for name in ik.support.DEFINITIONS for c in _columns_of(name)}
+    assert columns == defined
+
+
+def _columns_of(name: str) -> list[str]:
+    return [name.replace("/_p90", ""), name.replace("_median/_p90", "_p90")] if "/_p90" in name else [name]
