@@ -266,7 +266,7 @@ def run_export(args: argparse.Namespace) -> int:
 
     if args.what == "reporting":
         return run_reporting(args)
-    if args.dataset or args.attributes or args.until:
+    if any(getattr(args, name, None) for name in ("dataset", "attributes", "until")):
         raise ConfigurationError("--dataset, --attributes and --until apply to export reporting only")
     options = _options(args)
     host = "the in-process sandbox" if args.sandbox else "Intercom"
