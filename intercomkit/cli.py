@@ -145,6 +145,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--token", default="sandbox", help="the bearer token the sandbox accepts (default: %(default)s)"
     )
     serve.add_argument(
+        "--workspaces",
+        type=_at_least(1),
+        default=None,
+        metavar="N",
+        help="serve N independent workspaces, chosen by token: workspace k accepts TOKEN-k and has seed S+k "
+        "(its own data, app id_code and rate limit)",
+    )
+    serve.add_argument(
         "--latency-ms",
         type=_at_least(0, float),
         default=0.0,
@@ -248,24 +256,31 @@ def _serve_sandbox(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     port = sock.getsockname()[1]
     rate_limit = RateLimitConfig(limit=args.rate_limit, window=args.window) if args.rate_limit else None
-    sandbox = Sandbox(
-        contacts=args.contacts,
-        companies=args.companies,
-        conversations=args.conversations,
-        tickets=args.tickets,
-        seed=args.seed,
-        token=args.token,
-        latency=args.latency_ms / 1000.0,
-        rate_limit=rate_limit,
-        timezone=args.timezone,
-        search_lag=args.search_lag,
-    )
+    settings: dict[str, Any] = {
+        "contacts": args.contacts,
+        "companies": args.companies,
+        "conversations": args.conversations,
+        "tickets": args.tickets,
+        "seed": args.seed,
+        "token": args.token,
+        "latency": args.latency_ms / 1000.0,
+        "rate_limit": rate_limit,
+        "timezone": args.timezone,
+        "search_lag": args.search_lag,
+    }
+    sandbox: Any = Sandbox.fleet(args.workspaces, **settings) if args.workspaces else Sandbox(**settings)
     url = f"http://{args.host}:{port}"
+    tokens = sandbox.tokens if args.workspaces else [args.token]
+    accepting = (
+        f"{len(tokens)} workspaces (each its own data and rate limit), tokens {tokens[0]!r} … {tokens[-1]!r}"
+        if args.workspaces
+        else f"the token {args.token!r}"
+    )
     # The sandbox's token is not a secret (it opens generated data on your machine): say which one it accepts.
     print(
         f"intercomkit sandbox: {args.contacts} contacts, {args.companies} companies, {args.conversations} "
         f"conversations, {args.tickets} tickets, timezone {args.timezone}, on "
-        f"{url}, accepting the token {args.token!r} (try: INTERCOM_ACCESS_TOKEN={shlex.quote(args.token)} "
+        f"{url}, accepting {accepting} (try: INTERCOM_ACCESS_TOKEN={shlex.quote(tokens[0])} "
         f"intercomkit export contacts --base-url {url} --out contacts.csv)",
         file=sys.stderr,
     )

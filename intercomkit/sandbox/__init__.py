@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from ._errors import SandboxAPIError
 from ._faults import FAULT_KINDS, Faults
+from ._fleet import SandboxFleet
 from ._http import Request, Response, json_response
 from ._limits import RateLimitConfig
 from ._sandbox import BASE_URL, Sandbox
@@ -27,6 +28,7 @@ __all__ = [
     "Response",
     "Sandbox",
     "SandboxAPIError",
+    "SandboxFleet",
     "SandboxTransport",
     "json_response",
     "matches",

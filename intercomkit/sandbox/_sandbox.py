@@ -32,6 +32,7 @@ from ._conversations import Conversations
 from ._data import Workspace
 from ._errors import SandboxAPIError, error_body, proxy_html
 from ._faults import FaultInjector, Faults
+from ._fleet import SandboxFleet
 from ._http import Request, Response, json_response
 from ._limits import FixedWindowLimiter, RateLimitConfig
 from ._oauth import install_oauth
@@ -185,6 +186,13 @@ class Sandbox:
             f"conversations={self._conversations.n}, tickets={self._tickets.n}, "
             f"seed={self.seed}, timezone={self.timezone!r})"
         )
+
+    @classmethod
+    def fleet(cls, n: int, *, token: str = "sandbox", seed: int = 0, **kw: Any) -> SandboxFleet:
+        """``n`` independent workspaces on one app, chosen by token: workspace ``k`` (1..n) accepts
+        ``<token>-k`` and has seed ``seed + k`` (its own data and ``app.id_code``) and its own rate limit.
+        ``contacts`` may be one size or a list of ``n``; every other argument is given to each ``Sandbox``."""
+        return SandboxFleet.build(cls, n, token=token, seed=seed, **kw)
 
     # -- ASGI / clients -------------------------------------------------------------------------------------
     async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
