@@ -4,8 +4,8 @@
     async with ik.AsyncClient() as client:            # token from ik.connect(), INTERCOM_ACCESS_TOKEN or a profile
         df = await client.contacts.search(ik.field("email").endswith("@acme.com")).frame()
 
-pandas (frames), ipywidgets (``ik.notebook``) and the ``export``, ``sandbox``, ``support`` and ``webhooks`` packages
-load on first use, so ``import intercomkit`` stays light.
+pandas (frames), ipywidgets (``ik.notebook``) and the ``export``, ``fleet``, ``sandbox``, ``support`` and ``webhooks``
+packages load on first use, so ``import intercomkit`` stays light.
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ _LAZY = {
     "notebook": ".notebook",
     "sandbox": ".sandbox",
     "export": ".export",
+    "fleet": ".fleet",
     "webhooks": ".webhooks",
     "support": ".support",
 }
@@ -81,6 +82,7 @@ __all__ = [
     "errors",
     "export",
     "field",
+    "fleet",
     "notebook",
     "oauth",
     "plan_search",

@@ -3,7 +3,8 @@
 Exit codes (the README's table): 0 ok, 1 a bug (an error intercomkit did not expect), 2 usage (a bad option or
 query, a checkpoint of another export or workspace, a port in use), 3 authentication, 4 gave up on rate limit /
 network, 5 export incomplete (rows missing compared with Intercom's count; ``--allow-gaps`` turns this into 0),
-6 a file cannot be written (read-only directory, disk full, the output is a directory), 130 interrupted.
+6 a file cannot be written (read-only directory, disk full, the output is a directory), 7 a fleet export in which
+some workspace failed or is incomplete (the others are written), 130 interrupted.
 """
 
 from __future__ import annotations
@@ -219,9 +220,10 @@ def _seconds(text: str) -> float:
 def _extensions() -> list[Any]:
     """Subcommands that live beside the feature they drive (export, webhooks)."""
     from .export._cli import add_export_command
+    from .fleet._cli import add_fleet_command
     from .webhooks._cli import add_webhooks_command
 
-    return [add_export_command, add_webhooks_command]
+    return [add_export_command, add_fleet_command, add_webhooks_command]
 
 
 def _configure_logging(verbosity: int) -> None:

@@ -6,6 +6,7 @@
     │   ├── UnknownField                    a fields= column no contact/company has (lists known ones, a close match)
     │   ├── WrongFileKind                   read_contacts_csv given a companies file (or the reverse)
     │   ├── WorkspaceMismatch               a checkpoint or state file written for another workspace or host
+    │   ├── WorkspaceListError              a fleet's workspace list (CSV/YAML) with bad rows (``problems``)
     │   └── EventLoopMismatch               one client used on two event loops (``await`` and ``.sync``)
     ├── AuthenticationRequired              no token anywhere; the message says how to connect
     ├── CredentialsError                    the local token store is unreadable or too open
@@ -83,6 +84,7 @@ __all__ = [
     "UnknownField",
     "UnprocessableEntity",
     "UnsafeURL",
+    "WorkspaceListError",
     "WrongFileKind",
     "WorkspaceMismatch",
     "EventLoopMismatch",
@@ -184,6 +186,17 @@ class WorkspaceMismatch(ConfigurationError):
         super().__init__(message, **kw)
         self.recorded = dict(recorded or {})
         self.current = dict(current or {})
+
+
+class WorkspaceListError(ConfigurationError):
+    """A fleet's workspace list cannot be used: ``problems`` lists ``(where, problem)`` for every bad row or
+    column (a missing name, a duplicate, no credential source, a token written into the file, …)."""
+
+    def __init__(
+        self, message: str = "", *, problems: list[tuple[str, str]] | None = None, **kw: Any
+    ) -> None:
+        super().__init__(message, **kw)
+        self.problems = list(problems or [])
 
 
 class EventLoopMismatch(ConfigurationError):

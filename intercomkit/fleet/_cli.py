@@ -1,0 +1,142 @@
+"""``intercomkit fleet export contacts --workspaces FILE --out DIR``: options and exit codes.
+
+Exit codes (``intercomkit.cli``): 0 every workspace done and complete; 7 some workspace failed or is incomplete
+(each is named in the summary and in ``DIR/_fleet.json``; the others are written); 2 usage (a bad option or
+workspace list, Dask not installed); 4 the Dask scheduler cannot be reached; 6 ``DIR`` cannot be written; 130
+interrupted. Rerun the same command to resume.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable
+from typing import Any
+
+__all__ = ["EXIT_FLEET_FAILED", "add_fleet_command"]
+
+EXIT_FLEET_FAILED = 7
+
+
+def add_fleet_command(
+    subparsers: Any, add_connection_options: Callable[[argparse.ArgumentParser], None]
+) -> None:
+    from ..cli import _at_least
+
+    fleet = subparsers.add_parser(
+        "fleet", help="export many workspaces into one partitioned dataset, on Dask (the fleet extra)"
+    )
+    commands = fleet.add_subparsers(dest="fleet_command", required=True, parser_class=type(fleet))
+    parser = commands.add_parser(
+        "export",
+        help="export every workspace of a list into DIR/<kind>/workspace=<name>/ (resumable)",
+        description="Export each workspace of --workspaces as one Dask task into one Hive-partitioned Parquet "
+        "dataset, DIR/<kind>/workspace=<name>/part-0.parquet, with DIR/_fleet.json. Rerun the same command to "
+        "resume: finished workspaces are skipped, the others resume from their checkpoints.",
+    )
+    parser.add_argument("what", choices=["contacts", "companies"])
+    parser.add_argument(
+        "--workspaces",
+        required=True,
+        metavar="FILE",
+        help="CSV or YAML: name, token_env or profile, optional region or base_url (never a token)",
+    )
+    parser.add_argument(
+        "--out", "-o", required=True, metavar="DIR", help="a local or shared directory, or an fsspec URL"
+    )
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--scheduler", metavar="ADDRESS", help="an existing Dask cluster (tcp://host:8786)")
+    where.add_argument(
+        "--workers",
+        type=_at_least(1),
+        metavar="N",
+        help="a local cluster of N worker processes (default: one per workspace, up to the CPU count)",
+    )
+    parser.add_argument(
+        "--per-worker",
+        type=_at_least(1),
+        metavar="K",
+        help="workspaces one local worker runs at once (default: 2; on an existing cluster each "
+        "worker runs as many as it has threads)",
+    )
+    parser.add_argument(
+        "--since-last",
+        action="store_true",
+        help="refresh finished workspaces incrementally (contacts changed since their last export)",
+    )
+    parser.add_argument("--format", choices=["parquet"], default="parquet", help="(the only one: parquet)")
+    host = parser.add_mutually_exclusive_group()
+    host.add_argument("--region", choices=["us", "eu", "au"], help="for rows that name no region or base_url")
+    host.add_argument("--base-url", help="API base URL for rows that name none (a served sandbox, a proxy)")
+    parser.add_argument(
+        "--state-dir",
+        metavar="DIR",
+        help="checkpoints and staging files (default: DIR/_state, or a cache folder on each worker for a URL)",
+    )
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.set_defaults(handler=run_fleet)
+    del add_connection_options  # credentials come from the workspace list, one per workspace
+
+
+def run_fleet(args: argparse.Namespace) -> int:
+    from ..cli import EXIT_NETWORK, EXIT_USAGE
+    from ..errors import ConfigurationError
+    from ._run import drive
+
+    if args.scheduler and args.per_worker is not None:
+        raise ConfigurationError(
+            "--per-worker sets the threads of a local cluster; on an existing cluster start the workers with "
+            "`dask worker --nthreads K`"
+        )
+    if not args.verbose:
+        # Dask logs every worker start and stop at INFO; the fleet's own summary is what the user reads.
+        logging.getLogger("distributed").setLevel(logging.ERROR)
+    client = None
+    if args.scheduler:
+        try:
+            import distributed
+        except ImportError:
+            print(
+                "intercomkit: the fleet needs Dask distributed: pip install 'intercomkit[fleet]'",
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
+        try:
+            client = distributed.Client(args.scheduler, timeout="20s")
+        except (OSError, TimeoutError) as exc:
+            print(
+                f"intercomkit: gave up: cannot reach the Dask scheduler at {args.scheduler}: {exc}; check the "
+                "address and that the scheduler is running",
+                file=sys.stderr,
+            )
+            return EXIT_NETWORK
+    try:
+        result = drive(
+            args.what,
+            args.workspaces,
+            args.out,
+            client=client,
+            workers=args.workers,
+            per_worker=args.per_worker or 2,
+            since_last=args.since_last,
+            region=args.region,
+            base_url=args.base_url,
+            state_dir=args.state_dir,
+            progress=not args.no_progress and sys.stderr.isatty(),
+        )
+    except ImportError as exc:
+        print(f"intercomkit: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    finally:
+        if client is not None:
+            client.close()
+    print(result)
+    if not result.ok:
+        print(
+            f"intercomkit: {len(result.failed)} of {len(result.workspaces)} workspaces did not finish (see "
+            f"{args.out.rstrip('/')}/_fleet.json); rerun the same command to retry them",
+            file=sys.stderr,
+        )
+        return EXIT_FLEET_FAILED
+    return 0
