@@ -123,10 +123,14 @@ def test_credentials_do_not_reach_the_network():
 
 
 def test_import_intercomkit_stays_light():
-    """Features load on first use: ``import intercomkit`` pulls in neither pandas nor the feature packages."""
+    """Features load on first use: ``import intercomkit`` pulls in neither pandas nor the feature packages, nor Dask
+    (the fleet extra: the core install has no Dask)."""
     code = (
         "import sys, intercomkit as ik\n"
-        "heavy = ['pandas', 'intercomkit.webhooks', 'intercomkit.export', 'intercomkit.sandbox', 'intercomkit.support']\n"
+        "heavy = ['pandas', 'intercomkit.webhooks', 'intercomkit.export', 'intercomkit.sandbox',
+"
+        "         'intercomkit.support', 'intercomkit.fleet', 'dask', 'distributed']
+"
         "print(*[m for m in heavy if m in sys.modules])\n"
         "print(ik.webhooks.Router.__name__, 'intercomkit.webhooks' in sys.modules)\n"
     )

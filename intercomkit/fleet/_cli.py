@@ -22,8 +22,6 @@ EXIT_FLEET_FAILED = 7
 def add_fleet_command(
     subparsers: Any, add_connection_options: Callable[[argparse.ArgumentParser], None]
 ) -> None:
-    from ..cli import _at_least
-
     fleet = subparsers.add_parser(
         "fleet", help="export many workspaces into one partitioned dataset, on Dask (the fleet extra)"
     )
@@ -49,13 +47,13 @@ def add_fleet_command(
     where.add_argument("--scheduler", metavar="ADDRESS", help="an existing Dask cluster (tcp://host:8786)")
     where.add_argument(
         "--workers",
-        type=_at_least(1),
+        type=_positive,
         metavar="N",
         help="a local cluster of N worker processes (default: one per workspace, up to the CPU count)",
     )
     parser.add_argument(
         "--per-worker",
-        type=_at_least(1),
+        type=_positive,
         metavar="K",
         help="workspaces one local worker runs at once (default: 2; on an existing cluster each "
         "worker runs as many as it has threads)",
@@ -79,9 +77,19 @@ def add_fleet_command(
     del add_connection_options  # credentials come from the workspace list, one per workspace
 
 
+def _positive(text: str) -> int:
+    # cli.py has a general one; importing it from here would make cli ↔ fleet._cli a cycle.
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
+    return value
+
+
 def run_fleet(args: argparse.Namespace) -> int:
-    from ..cli import EXIT_NETWORK, EXIT_USAGE
-    from ..errors import ConfigurationError
+    from ..errors import ConfigurationError, TransportError
     from ._run import drive
 
     if args.scheduler and args.per_worker is not None:
@@ -97,20 +105,16 @@ def run_fleet(args: argparse.Namespace) -> int:
         try:
             import distributed
         except ImportError:
-            print(
-                "intercomkit: the fleet needs Dask distributed: pip install 'intercomkit[fleet]'",
-                file=sys.stderr,
-            )
-            return EXIT_USAGE
+            raise ConfigurationError(
+                "the fleet needs Dask distributed: pip install 'intercomkit[fleet]'"
+            ) from None
         try:
             client = distributed.Client(args.scheduler, timeout="20s")
-        except (OSError, TimeoutError) as exc:
-            print(
-                f"intercomkit: gave up: cannot reach the Dask scheduler at {args.scheduler}: {exc}; check the "
-                "address and that the scheduler is running",
-                file=sys.stderr,
-            )
-            return EXIT_NETWORK
+        except (OSError, TimeoutError) as exc:  # main() turns this into exit 4
+            raise TransportError(
+                f"cannot reach the Dask scheduler at {args.scheduler}: {exc}; check the address and that the "
+                "scheduler is running"
+            ) from None
     try:
         result = drive(
             args.what,
@@ -125,9 +129,8 @@ def run_fleet(args: argparse.Namespace) -> int:
             state_dir=args.state_dir,
             progress=not args.no_progress and sys.stderr.isatty(),
         )
-    except ImportError as exc:
-        print(f"intercomkit: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+    except ImportError as exc:  # an extra that is not installed: a usage error (exit 2) with its install hint
+        raise ConfigurationError(str(exc)) from None
     finally:
         if client is not None:
             client.close()
