@@ -97,17 +97,17 @@ def run_fleet(args: argparse.Namespace) -> int:
             "--per-worker sets the threads of a local cluster; on an existing cluster start the workers with "
             "`dask worker --nthreads K`"
         )
+    try:
+        import distributed
+    except ImportError:
+        raise ConfigurationError(
+            "the fleet needs Dask distributed: pip install 'intercomkit[fleet]'"
+        ) from None
     if not args.verbose:
-        # Dask logs every worker start and stop at INFO; the fleet's own summary is what the user reads.
+        # Dask logs every worker start and stop at INFO (its import sets that up); the summary is what to read.
         logging.getLogger("distributed").setLevel(logging.ERROR)
     client = None
     if args.scheduler:
-        try:
-            import distributed
-        except ImportError:
-            raise ConfigurationError(
-                "the fleet needs Dask distributed: pip install 'intercomkit[fleet]'"
-            ) from None
         try:
             client = distributed.Client(args.scheduler, timeout="20s")
         except (OSError, TimeoutError) as exc:  # main() turns this into exit 4
