@@ -37,9 +37,11 @@ def served(
     rate_limit: int | None = None,
     window: float = 10.0,
     warm: bool = False,
+    workspaces: int | None = None,
     timeout: float = 120.0,
 ) -> Iterator[str]:
-    """Start a sandbox server process; yield its base URL; stop it afterwards."""
+    """Start a sandbox server process; yield its base URL; stop it afterwards. ``workspaces``: that many
+    workspaces (``Sandbox.fleet``), workspace k answering the token ``f"{TOKEN}-{k}"``, each its own rate limit."""
     port = _free_port()
     cmd = [sys.executable, "-m", "benchmarks._server", "--port", str(port), "--contacts", str(contacts)]
     cmd += ["--latency-ms", str(latency_ms)]
@@ -47,6 +49,8 @@ def served(
         cmd += ["--rate-limit", str(rate_limit), "--window", str(window)]
     if warm:
         cmd += ["--warm"]
+    if workspaces:
+        cmd += ["--workspaces", str(workspaces)]
     env = {**os.environ, "PYTHONPATH": ROOT + os.pathsep + os.environ.get("PYTHONPATH", "")}
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
     try:
@@ -79,19 +83,26 @@ def main() -> None:
     parser.add_argument("--rate-limit", type=int, default=None)
     parser.add_argument("--window", type=float, default=10.0)
     parser.add_argument("--warm", action="store_true")
+    parser.add_argument("--workspaces", type=int, default=None)
     args = parser.parse_args()
     from intercomkit.sandbox import RateLimitConfig, Sandbox, serve
 
     limit = RateLimitConfig(limit=args.rate_limit, window=args.window) if args.rate_limit else None
-    sb = Sandbox(
-        contacts=args.contacts,
-        latency=args.latency_ms / 1000,
-        rate_limit=limit,
-        token=TOKEN,
-        render_cache=args.warm,
-    )
+    settings = {
+        "latency": args.latency_ms / 1000,
+        "rate_limit": limit,
+        "token": TOKEN,
+        "render_cache": args.warm,
+    }
+    if args.workspaces:
+        sb = Sandbox.fleet(args.workspaces, contacts=args.contacts, **settings)
+        each = list(sb)
+    else:
+        sb = Sandbox(contacts=args.contacts, **settings)
+        each = [sb]
     if args.warm:
-        sb.warm()
+        for one in each:
+            one.warm()
     serve(sb, port=args.port, log_level="warning")
 
 

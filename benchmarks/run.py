@@ -9,7 +9,8 @@ exactly once, the right row counts -- never timings.
 
 Rows: 1 latency-bound export, 2 rate-bound export, 3 peak RSS exporting to CSV, 4 pages -> DataFrame,
 5 per-request client overhead (in-process transport), 6 search correctness with per_page 50, 7 support metrics
-on the wall clock (``benchmarks/support.py``, also runnable alone).
+on the wall clock (``benchmarks/support.py``, also runnable alone), 8 a fleet of rate-limited workspaces on Dask
+(``benchmarks/fleet.py``; needs the fleet extra).
 """
 
 from __future__ import annotations
@@ -475,6 +476,18 @@ def row_support(conversations: int, baseline: int) -> Row:
     row.result = f"**{r['ratio']:,.0f}×** faster, same statistics"
     row.target = "≥ 5×, ≤ 10 s, ≤ 4 GB"
     return row
+def _row_fleet(workspaces: int, contacts: int, rate: int, quick: bool) -> Row:
+    try:
+        import distributed  # noqa: F401
+    except ImportError:
+        row = Row("8. fleet of workspaces on Dask")
+        row.notes.append(
+            "row 8 skipped: Dask distributed is not installed (pip install 'intercomkit[fleet]')"
+        )
+        return row
+    from .fleet import row_fleet
+
+    return row_fleet(workspaces, contacts, rate, 50.0, Row, in_flight=(1, 2) if quick else (1, 2, 4))
 
 
 # -- table ------------------------------------------------------------------------------------------------------
@@ -537,7 +550,12 @@ def main(argv: list[str] | None = None) -> int:
         metavar="N",
         help="row 7: time the hand-written walk on N conversations and scale (default 20 000)",
     )
-    p.add_argument("--rows", default="1,2,3,4,5,6,7", help="which rows to run, e.g. 1,6")
+    p.add_argument("--fleet-workspaces", type=int, default=8, metavar="N", help="row 8 (default 8)")
+    p.add_argument(
+        "--fleet-contacts", type=int, default=None, metavar="N", help="row 8, each (default 6 000)"
+    )
+    p.add_argument("--fleet-rate", type=int, default=10, help="row 8: requests/s per workspace (default 10)")
+    p.add_argument("--rows", default="1,2,3,4,5,6,7,8", help="which rows to run, e.g. 1,6")
     p.add_argument("--json", metavar="FILE", help="also write the rows as JSON")
     args = p.parse_args(argv)
     q = args.quick
@@ -569,6 +587,12 @@ def main(argv: list[str] | None = None) -> int:
             5: lambda: row_overhead(sizes["requests"], sdk),
             6: lambda: row_search(args.matches, sdk),
             7: lambda: row_support(sizes["conversations"], sizes["baseline"]),
+            8: lambda: _row_fleet(
+                4 if q else args.fleet_workspaces,
+                args.fleet_contacts or (150 if q else 1_500),
+                args.fleet_rate,
+                q,
+            ),
         }
         for k in sorted(wanted):
             print(f"running row {k} ...", file=sys.stderr, flush=True)
