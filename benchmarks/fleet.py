@@ -49,7 +49,7 @@ def _fleet_run(url: str, workspaces: int, in_flight: int, out: str) -> dict[str,
     workers = min(in_flight, 2)
     started = time.perf_counter()
     cluster = distributed.LocalCluster(
-        n_workers=workers, threads_per_worker=in_flight // workers, processes=True, dashboard_address=None
+        n_workers=workers, threads_per_worker=in_flight // workers, processes=True, dashboard_address=":0"
     )
     client = distributed.Client(cluster)
     try:

@@ -88,6 +88,12 @@ def _positive(text: str) -> int:
     return value
 
 
+def _say_where(client: object) -> None:
+    link = getattr(client, "dashboard_link", None)
+    if link:
+        print(f"intercomkit fleet: tasks by workspace on the Dask dashboard, {link}", file=sys.stderr)
+
+
 def run_fleet(args: argparse.Namespace) -> int:
     from ..errors import ConfigurationError, TransportError
     from ._run import drive
@@ -128,6 +134,7 @@ def run_fleet(args: argparse.Namespace) -> int:
             base_url=args.base_url,
             state_dir=args.state_dir,
             progress=not args.no_progress and sys.stderr.isatty(),
+            on_start=_say_where,
         )
     except ImportError as exc:  # an extra that is not installed: a usage error (exit 2) with its install hint
         raise ConfigurationError(str(exc)) from None

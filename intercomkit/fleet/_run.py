@@ -135,7 +135,7 @@ def _run_tasks(
             n_workers=count,
             threads_per_worker=per_worker,  # K workspaces at once on a worker: each task holds one thread
             processes=processes,
-            dashboard_address=None,
+            dashboard_address=":0",  # a free port: two local fleets never fight over 8787
             silence_logs=logging.ERROR,
         )
         client = distributed.Client(cluster)

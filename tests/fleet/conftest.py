@@ -30,7 +30,7 @@ def tokens(monkeypatch, fleet):
 def dask_client():
     """Two workers of two threads each, in this process: enough for the fleet's scheduling, fast to start."""
     cluster = distributed.LocalCluster(
-        n_workers=2, threads_per_worker=2, processes=False, dashboard_address=None
+        n_workers=2, threads_per_worker=2, processes=False, dashboard_address=":0"
     )
     client = distributed.Client(cluster)
     yield client

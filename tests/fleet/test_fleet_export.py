@@ -152,3 +152,16 @@ async def test_bad_arguments_are_named_errors(tmp_path):
         await ik.fleet.export("contacts", rows(), out=tmp_path, region="eu", base_url="http://x")
     with pytest.raises(ik.errors.WorkspaceListError, match="no workspaces"):
         await ik.fleet.export("contacts", [], out=tmp_path)
+
+
+async def test_companies_export_the_same_way(fleet, tokens, dask_client, tmp_path):
+    out = tmp_path / "fleet"
+    result = await ik.fleet.export(
+        "companies", rows(2), out=out, client=dask_client, base_url=fleet.url, progress=False
+    )
+    assert result.ok, str(result)
+    for k in (1, 2):
+        ids = part_ids(out / f"companies/workspace=ws{k}/part-0.parquet")
+        assert len(ids) == len(set(ids)) and set(ids) == set(fleet[k].company_ids())
+    with pytest.raises(ik.errors.ConfigurationError, match="since_last is for contacts"):
+        await ik.fleet.export("companies", rows(2), out=out, since_last=True)

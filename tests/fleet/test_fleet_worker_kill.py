@@ -24,7 +24,7 @@ def test_a_worker_killed_mid_task_leaves_every_contact_exactly_once(tmp_path, mo
     for k in (1, 2):
         monkeypatch.setenv(f"FLEET_TOKEN_{k}", f"{TOKEN}-{k}")  # before the workers start: they inherit it
     cluster = distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
     )
     client = distributed.Client(cluster)
     out, outcome = tmp_path / "out", {}

@@ -1,0 +1,52 @@
+"""One schema across workspaces: custom attributes that differ between workspaces fold into one JSON column."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pyarrow as pa
+
+from intercomkit.fleet import CUSTOM_COLUMN
+from intercomkit.fleet._schema import fleet_table
+
+
+def test_workspaces_with_different_custom_attributes_get_one_schema():
+    one = pa.table(
+        {
+            "id": ["a", "b"],
+            "tags.count": pa.array([1, None], pa.int64()),
+            "custom.seats": pa.array([3, None], pa.int64()),
+            "custom.plan": ["pro", "free"],
+        }
+    )
+    two = pa.table(
+        {
+            "id": ["c"],
+            "tags.count": pa.array([2], pa.int64()),
+            "custom.seats": ["many"],
+            "custom.trial_ends_at": pa.array(
+                [datetime(2025, 3, 5, 14, tzinfo=UTC)], pa.timestamp("us", "UTC")
+            ),
+        }
+    )
+    three = pa.table({"id": ["d"], "tags.count": pa.array([0], pa.int64())})
+    folded = [fleet_table(t) for t in (one, two, three)]
+    assert folded[0].schema == folded[1].schema == folded[2].schema
+    assert folded[0].column_names == ["id", "tags.count", CUSTOM_COLUMN]
+    assert [json.loads(v) for v in folded[0].column(CUSTOM_COLUMN).to_pylist()] == [
+        {"plan": "pro", "seats": 3},
+        {"plan": "free"},
+    ]
+    assert folded[0].column(CUSTOM_COLUMN).to_pylist()[0] == '{"plan":"pro","seats":3}'  # keys sorted
+    assert json.loads(folded[1].column(CUSTOM_COLUMN)[0].as_py()) == {
+        "seats": "many",
+        "trial_ends_at": "2025-03-05T14:00:00Z",
+    }
+    assert folded[2].column(CUSTOM_COLUMN).to_pylist() == ["{}"]
+    assert pa.concat_tables(folded).num_rows == 4
+
+
+def test_a_column_with_no_type_becomes_text():
+    table = pa.table({"id": ["a"], "phone": pa.array([None], pa.null())})
+    assert fleet_table(table).schema.field("phone").type == pa.string()
