@@ -589,7 +589,7 @@ def main(argv: list[str] | None = None) -> int:
             7: lambda: row_support(sizes["conversations"], sizes["baseline"]),
             8: lambda: _row_fleet(
                 4 if q else args.fleet_workspaces,
-                args.fleet_contacts or (150 if q else 1_500),
+                args.fleet_contacts or (150 if q else 6_000),
                 args.fleet_rate,
                 q,
             ),

@@ -186,7 +186,10 @@ def _kept(previous: dict[str, Any] | None) -> dict[str, Any]:
 
 
 def _finished(store: FleetStore, manifest: dict, kind: str, name: str, record: dict, bar: Any) -> None:
-    entry = {**record, "credential": manifest["exports"][kind]["workspaces"][name].get("credential")}
+    before = manifest["exports"][kind]["workspaces"][name]
+    entry = {**record, "credential": before.get("credential")}
+    if record.get("status") == "failed" and "published" in before:
+        entry["published"] = before["published"]  # the part an earlier run published is still there
     for key in ("started_at", "finished_at"):
         if isinstance(entry.get(key), (int, float)):
             entry[key] = _iso(entry[key])

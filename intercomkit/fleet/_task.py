@@ -186,6 +186,8 @@ _REASONS: list[tuple[tuple[type[BaseException], ...], str]] = [
 
 def failure(exc: BaseException) -> dict[str, Any]:
     reason = next((r for types, r in _REASONS if isinstance(exc, types)), "bug")
+    if type(exc).__name__ == "KilledWorker":  # Dask gave up after the task's workers died again and again
+        reason = "worker"
     return {
         "status": "failed",
         "error": {"type": type(exc).__name__, "reason": reason, "message": str(exc)[:500]},

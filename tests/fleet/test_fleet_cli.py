@@ -9,6 +9,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -51,6 +52,8 @@ def served():
         line = proc.stderr.readline()
         found = re.search(r"on (http://127\.0\.0\.1:\d+)", line)
         assert found, line
+        # uvicorn logs every request on stderr: keep reading it, or a full pipe would stall the server.
+        threading.Thread(target=proc.stderr.read, daemon=True).start()
         assert "3 workspaces" in line and f"'{TOKEN}-1' … '{TOKEN}-3'" in line
         mirror = Sandbox.fleet(
             3, contacts=CONTACTS, companies=5, token=TOKEN, seed=5, rate_limit=RateLimitConfig(30, 1.0)
