@@ -476,6 +476,8 @@ def row_support(conversations: int, baseline: int) -> Row:
     row.result = f"**{r['ratio']:,.0f}×** faster, same statistics"
     row.target = "≥ 5×, ≤ 10 s, ≤ 4 GB"
     return row
+
+
 def _row_fleet(workspaces: int, contacts: int, rate: int, quick: bool) -> Row:
     try:
         import distributed  # noqa: F401

@@ -23,7 +23,16 @@ def test_quick_benchmark_runs_and_checks_correctness() -> None:
     )
     assert done.returncode == 0, done.stderr[-4000:]
     table = done.stdout
-    for row in ("1. export", "2. export", "3. peak RSS", "4. ", "5. GET", "6. search", "7. `ik.support", "8. fleet"):
+    for row in (
+        "1. export",
+        "2. export",
+        "3. peak RSS",
+        "4. ",
+        "5. GET",
+        "6. search",
+        "7. `ik.support",
+        "8. fleet",
+    ):
         assert row in table, table
     # correctness is asserted inside the run (every id exactly once); row 6 shows who returned what
     assert "| 1,000 (1,000 rows) |" in table

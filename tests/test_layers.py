@@ -127,10 +127,8 @@ def test_import_intercomkit_stays_light():
     (the fleet extra: the core install has no Dask)."""
     code = (
         "import sys, intercomkit as ik\n"
-        "heavy = ['pandas', 'intercomkit.webhooks', 'intercomkit.export', 'intercomkit.sandbox',
-"
-        "         'intercomkit.support', 'intercomkit.fleet', 'dask', 'distributed']
-"
+        "heavy = ['pandas', 'intercomkit.webhooks', 'intercomkit.export', 'intercomkit.sandbox',\n"
+        "         'intercomkit.support', 'intercomkit.fleet', 'dask', 'distributed']\n"
         "print(*[m for m in heavy if m in sys.modules])\n"
         "print(ik.webhooks.Router.__name__, 'intercomkit.webhooks' in sys.modules)\n"
     )
