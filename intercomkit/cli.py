@@ -1,10 +1,8 @@
 """The ``intercomkit`` command: argument parsing and exit codes only; it calls the public API users call.
 
-Exit codes (the README's table): 0 ok, 1 a bug (an error intercomkit did not expect), 2 usage (a bad option or
-query, a checkpoint of another export or workspace, a port in use), 3 authentication, 4 gave up on rate limit /
-network, 5 export incomplete (rows missing compared with Intercom's count; ``--allow-gaps`` turns this into 0),
-6 a file cannot be written (read-only directory, disk full, the output is a directory), 7 a fleet export in which
-some workspace failed or is incomplete (the others are written), 130 interrupted.
+The exit codes (the README's table) and ``client_kwargs`` live in ``_cli_common``, which the subcommands beside
+their features (``export/_cli.py``, ``webhooks/_cli.py``) import too: they never import this module.
+Exit code 7 (a fleet export in which some workspace failed or is incomplete) is the fleet command's own.
 """
 
 from __future__ import annotations
@@ -19,6 +17,15 @@ from collections.abc import Sequence
 from typing import Any
 
 from . import errors
+from ._cli_common import (
+    EXIT_AUTH,
+    EXIT_GAPS,
+    EXIT_INTERRUPTED,
+    EXIT_NETWORK,
+    EXIT_USAGE,
+    EXIT_WRITE,
+    client_kwargs,
+)
 
 __all__ = [
     "EXIT_AUTH",
@@ -27,15 +34,9 @@ __all__ = [
     "EXIT_NETWORK",
     "EXIT_USAGE",
     "EXIT_WRITE",
+    "client_kwargs",
     "main",
 ]
-
-EXIT_USAGE = 2
-EXIT_AUTH = 3
-EXIT_NETWORK = 4
-EXIT_GAPS = 5
-EXIT_WRITE = 6
-EXIT_INTERRUPTED = 130
 
 
 def _at_least(minimum: float, kind: type = int) -> Any:
@@ -327,21 +328,6 @@ def _profiles(args: argparse.Namespace) -> int:
         who = p["admin_email"] or p["admin_name"] or "-"
         print(f"{p['profile']}\t{p['workspace'] or '-'} ({p['app_id'] or '-'})\t{who}\t{where}")
     return 0
-
-
-def client_kwargs(args: argparse.Namespace) -> dict[str, Any]:
-    """AsyncClient arguments from the shared connection options (used by the subcommands)."""
-    token = args.token
-    if args.token_env:
-        token = os.environ.get(args.token_env)
-        if not token:
-            raise errors.AuthenticationRequired(
-                f"the environment variable {args.token_env} is empty or unset"
-            )
-    kwargs: dict[str, Any] = {"token": token, "profile": args.profile, "region": args.region}
-    if args.base_url:
-        kwargs["base_url"] = args.base_url
-    return kwargs
 
 
 def main(argv: Sequence[str] | None = None) -> int:

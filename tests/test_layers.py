@@ -14,10 +14,7 @@ ROOT = Path(intercomkit.__file__).parent
 
 # Cycles still being removed under issue 18 (the export engine and CLI refactor). Delete a pair from here when its
 # cycle goes; the test then keeps it gone.
-KNOWN_CYCLES = {
-    frozenset({"intercomkit._client", "intercomkit.export"}),  # issue 18 item 4: client ↔ export
-    frozenset({"intercomkit.cli", "intercomkit.export._cli"}),  # issue 18 item 4: exit codes, client_kwargs
-}
+KNOWN_CYCLES: set[frozenset[str]] = set()
 
 
 def _module_name(path: Path) -> str:

@@ -1,6 +1,6 @@
 """``intercomkit export contacts|companies|reporting --out FILE``: options, exit codes and the resume command.
 
-Exit codes (``intercomkit.cli``): 0 ok, 2 usage (also a checkpoint of another export or workspace), 3
+Exit codes (``intercomkit._cli_common``): 0 ok, 2 usage (also a checkpoint of another export or workspace), 3
 authentication, 4 gave up on rate limit / network, 5 incomplete (rows missing compared with Intercom's count) unless
 ``--allow-gaps``, 6 a file cannot be written, 130 interrupted. Whenever finished windows are kept, the exact command
 to resume is printed; when none are, no ``.partial`` directory is left and no resume is offered.
@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from .._cli_common import EXIT_GAPS, EXIT_INTERRUPTED, EXIT_NETWORK, EXIT_WRITE, client_kwargs
 from .._protocol.since import SINCE_FORMS, parse_since
 from ..errors import (
     ConfigurationError,
@@ -29,7 +30,7 @@ from ..errors import (
 from ._manifest import describe_kept, kept
 from ._overlap import describe_overlap
 
-__all__ = ["add_export_command", "resume_command", "run_export"]
+__all__ = ["add_export_command", "export_command", "resume_command"]
 
 
 def add_export_command(
@@ -86,7 +87,7 @@ def add_export_command(
     parser.add_argument("--sandbox-latency-ms", type=float, default=0.0, help=argparse.SUPPRESS)
     parser.add_argument("--sandbox-rate-limit", type=int, default=None, help=argparse.SUPPRESS)
     add_connection_options(parser)
-    parser.set_defaults(handler=run_export)
+    parser.set_defaults(handler=export_command)
 
 
 def _concurrency(text: str) -> int | str:
@@ -225,8 +226,6 @@ def _reporting_options(args: argparse.Namespace) -> dict[str, Any]:
 def run_reporting(args: argparse.Namespace) -> int:
     import anyio
 
-    from ..cli import EXIT_NETWORK
-
     options = _reporting_options(args)
 
     async def main() -> Any:
@@ -242,7 +241,6 @@ def run_reporting(args: argparse.Namespace) -> int:
             client = sandbox.client()
         else:
             from .._client import AsyncClient
-            from ..cli import client_kwargs
 
             client = AsyncClient(**client_kwargs(args))
         async with client:
@@ -259,15 +257,15 @@ def run_reporting(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_export(args: argparse.Namespace) -> int:
+def export_command(args: argparse.Namespace) -> int:
+    """``intercomkit export …``: run the export, print one line, return the exit code."""
     import anyio
-
-    from ..cli import EXIT_GAPS, EXIT_INTERRUPTED, EXIT_NETWORK, EXIT_WRITE
 
     if args.what == "reporting":
         return run_reporting(args)
     if any(getattr(args, name, None) for name in ("dataset", "attributes", "until")):
         raise ConfigurationError("--dataset, --attributes and --until apply to export reporting only")
+
     options = _options(args)
     host = "the in-process sandbox" if args.sandbox else "Intercom"
 
@@ -286,7 +284,6 @@ def run_export(args: argparse.Namespace) -> int:
             client = sandbox.client()
         else:
             from .._client import AsyncClient
-            from ..cli import client_kwargs
 
             client = AsyncClient(**client_kwargs(args))
             host = client.base_url

@@ -16,12 +16,21 @@ import json
 import os
 import shutil
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import ConfigurationError, WorkspaceMismatch
 from ._sinks import fsync_dir
 
-__all__ = ["Manifest", "StateFile", "describe_kept", "check_workspace", "describe_workspace", "kept"]
+__all__ = [
+    "Manifest",
+    "StateFile",
+    "WindowRecord",
+    "check_workspace",
+    "describe_kept",
+    "describe_workspace",
+    "kept",
+]
 
 _VERSION = 2  # 2: the manifest records its workspace
 
@@ -74,6 +83,61 @@ def describe_kept(output: str, windows: int, rows: int) -> str:
     )
 
 
+@dataclass
+class WindowRecord:
+    """A committed window, as the manifest keeps it (the JSON keys are these names: manifest version 2).
+
+    ``received``: distinct rows the walk returned; ``rows``: those written to its part (the rest were created after
+    the run's start, ``late``, or dropped by the exact post filter); ``vanished``: how far Intercom's count fell
+    during the walk (deleted, merged); ``total``: Intercom's last count for the window; ``gap``: rows Intercom
+    counts that the walk did not return; ``max_updated``: the newest ``updated_at`` written; ``custom``: custom
+    attribute → the value types seen; ``part``: its part file in the checkpoint directory; ``csv``: its
+    pre-rendered CSV lines (``render_part``'s record), None when the merge renders them.
+    """
+
+    received: int
+    rows: int
+    part: str
+    late: int = 0
+    vanished: int = 0
+    total: int | None = None
+    max_updated: int = 0
+    custom: dict[str, list[str]] = field(default_factory=dict)
+    gap: int = 0
+    csv: dict[str, Any] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        data = {
+            "received": self.received,
+            "rows": self.rows,
+            "late": self.late,
+            "vanished": self.vanished,
+            "total": self.total,
+            "max_updated": self.max_updated,
+            "custom": self.custom,
+            "gap": self.gap,
+            "part": self.part,
+        }
+        if self.csv is not None:
+            data["csv"] = self.csv
+        return data
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> WindowRecord:
+        return cls(
+            received=int(data["received"]),
+            rows=int(data["rows"]),
+            part=str(data["part"]),
+            late=int(data.get("late", 0)),
+            vanished=int(data.get("vanished", 0)),
+            total=data.get("total"),
+            max_updated=int(data.get("max_updated", 0)),
+            custom={str(k): list(v) for k, v in (data.get("custom") or {}).items()},
+            gap=int(data.get("gap", 0)),
+            csv=data.get("csv"),
+        )
+
+
 def _write_json_atomic(path: str, data: Mapping[str, Any]) -> None:
     tmp = f"{path}.tmp"
     with open(tmp, "w", encoding="utf-8") as fh:
@@ -94,6 +158,13 @@ class Manifest:
         self.path = os.path.join(directory, "manifest.json")
         self.data = data
         self.resumed = resumed
+        try:
+            self._records = {key: WindowRecord.from_json(w) for key, w in data["windows"].items()}
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise ConfigurationError(
+                f"the export checkpoint {self.path} is damaged ({exc!r}); delete {directory} or pass "
+                "resume=False (--no-resume) to start over"
+            ) from None
 
     @classmethod
     def open(
@@ -148,11 +219,13 @@ class Manifest:
 
     @property
     def plan(self) -> dict[str, Any] | None:
+        """The plan as JSON (``_plan.Plan.from_json`` reads it), None before it is set."""
         return self.data.get("plan")
 
     @property
-    def windows(self) -> dict[str, dict[str, Any]]:
-        return self.data["windows"]
+    def windows(self) -> Mapping[str, WindowRecord]:
+        """Committed windows by key (read-only: ``commit`` adds one)."""
+        return self._records
 
     def set_plan(self, plan: dict[str, Any]) -> None:
         self.data["plan"] = plan
@@ -161,9 +234,10 @@ class Manifest:
     def part_path(self, key: str) -> str:
         return os.path.join(self.directory, f"{key}.parquet")
 
-    def commit(self, key: str, info: dict[str, Any]) -> None:
+    def commit(self, key: str, record: WindowRecord) -> None:
         """Record a finished window whose part file is already in place (renamed)."""
-        self.windows[key] = info
+        self._records[key] = record
+        self.data["windows"][key] = record.to_json()
         self.save()
 
     def save(self) -> None:

@@ -54,15 +54,16 @@ def read_page(
     columns: Sequence[str],
     *,
     post: Callable[[dict[str, Any]], bool] | None = None,
-    secrets: tuple[str | None, ...] = (),
+    decode: Callable[[bytes], dict[str, Any]] | None = None,
 ) -> Page:
-    """Read a ``/contacts/search`` page (the bytes of a 2xx answer). Raises what ``decipher`` raises for a body
-    that is not a JSON object, and ``PaginationError`` when ``data`` is not a list."""
+    """Read a ``/contacts/search`` page (the bytes of a 2xx answer). ``decode`` reads the body for the dict path
+    (the client's ``decode``, which keeps its token out of errors). Raises what it raises for a body that is not a
+    JSON object, and ``PaginationError`` when ``data`` is not a list."""
     if post is None:
         page = _fast(raw, columns)
         if page is not None:
             return page
-    return _slow(decipher(200, {}, raw, secrets=secrets), columns, post)
+    return _slow(decode(raw) if decode is not None else decipher(200, {}, raw), columns, post)
 
 
 # ------------------------------------------------------------------------------------------------- dict path

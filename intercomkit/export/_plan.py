@@ -22,19 +22,23 @@ from datetime import UTC, tzinfo
 from typing import Any
 
 from .._protocol import days
+from .._protocol.pages import MAX_PER_PAGE
 from .._protocol.query.validate import MAX_FILTERS_PER_GROUP
 from ..errors import InvalidQuery
 
 __all__ = [
     "DAY",
+    "Plan",
     "Window",
     "combine",
     "day_of",
-    "initial_windows",
+    "plan_chain",
+    "plan_windows",
     "range_query",
     "split",
     "uncovered",
     "window_query",
+    "window_rows",
 ]
 
 DAY = days.DAY
@@ -102,17 +106,6 @@ def window_query(window: Window, base: Mapping[str, Any] | None, tz: tzinfo = UT
     return combine(range_query(window.first_day, window.end_day, tz), base)
 
 
-def initial_windows(first_day: int, end_day: int, total: int, *, per_window: int) -> list[Window]:
-    """Equal-width windows over ``[first_day, end_day)`` sized so that a uniform spread puts ``per_window`` contacts
-    in each. Density is only an estimate: dense windows are split later from their real ``total_count``."""
-    span = end_day - first_day
-    if span <= 0:
-        return []
-    count = max(1, min(span, math.ceil(total / max(per_window, 1))))
-    width = math.ceil(span / count)
-    return [Window(d, min(width, end_day - d)) for d in range(first_day, end_day, width)]
-
-
 def split(window: Window) -> tuple[Window, Window] | None:
     """Halve a window's day range; ``None`` for a single day (Intercom cannot filter below a day)."""
     if window.days < 2:
@@ -139,3 +132,124 @@ def uncovered(first_day: int, end_day: int, done: Iterable[Window], *, max_days:
     for lo, hi in gaps:
         out.extend(Window(d, min(step, hi - d)) for d in range(lo, hi, step))
     return out
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a run walks, decided once at its start and kept in the checkpoint, so a resumed run walks the same days.
+
+    ``started_at`` is the run's start ``T`` (rows created later are left for the next run); ``total`` Intercom's count
+    for the query then. A ``chain`` plan walks the query whole as one cursor chain (no day bounds fit it). Otherwise
+    windows of ``width`` days tile ``[first_day, end_day)``; ``today`` (the workspace day containing ``T``, None when
+    the workspace's timezone is unknown) is walked on its own, being the only day still growing; ``single`` makes
+    one window of the whole range; ``frozen_total`` is the count of rows created before ``today``.
+    """
+
+    started_at: int
+    total: int
+    chain: bool = False
+    first_day: int | None = None
+    end_day: int | None = None
+    today: int | None = None
+    width: int = 1
+    single: bool = False
+    frozen_total: int | None = None
+
+    @property
+    def empty(self) -> bool:
+        """No day to walk (a chain plan walks no days either)."""
+        return self.chain or self.first_day is None or self.end_day is None or self.first_day >= self.end_day
+
+    def todo(self, committed: Iterable[str]) -> list[Window]:
+        """The windows still to walk, given the keys of those already committed (whatever shape an earlier run
+        split them into: committed days are never walked again)."""
+        keys = list(committed)
+        if self.chain:
+            return [] if keys else [Window(0, 1)]
+        if self.empty:
+            return []
+        assert self.first_day is not None and self.end_day is not None and self.today is not None
+        done = [Window.from_key(k) for k in keys]
+        first, end, today = self.first_day, self.end_day, self.today
+        width = (end - first) if self.single else self.width
+        frozen_end = min(end, today)
+        todo = uncovered(first, frozen_end, done, max_days=width) if first < frozen_end else []
+        if end > today:
+            todo += uncovered(today, end, done, max_days=1)
+        return todo
+
+    def to_json(self) -> dict[str, Any]:
+        """The checkpoint's form (manifest version 2: the keys earlier versions wrote, so their checkpoints resume)."""
+        data: dict[str, Any] = {
+            "started_at": self.started_at,
+            "chain": self.chain,
+            "chain_window": None,
+            "total": self.total,
+            "first_day": self.first_day,
+            "end_day": self.end_day,
+            "today": self.today,
+            "width": self.width,
+        }
+        if not self.chain and not self.empty:
+            data.update(single=self.single, frozen_total=self.frozen_total)
+        return data
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Plan:
+        return cls(
+            started_at=int(data["started_at"]),
+            total=int(data.get("total") or 0),
+            chain=bool(data.get("chain")),
+            first_day=data.get("first_day"),
+            end_day=data.get("end_day"),
+            today=data.get("today"),
+            width=int(data.get("width") or 1),
+            single=bool(data.get("single", False)),
+            frozen_total=data.get("frozen_total"),
+        )
+
+
+def plan_chain(started_at: int, total: int, today: int | None) -> Plan:
+    """The query cannot take the two day bounds (or the workspace's days are unknown): one chain."""
+    return Plan(started_at=started_at, total=total, chain=True, today=today)
+
+
+def window_rows(per_window: int, total: int, *, rate_limit: int | None, max_concurrency: int) -> int:
+    """Rows per window: ``per_window``, or fewer when the run is latency-bound (it fits in a couple of rate-limit
+    windows): about two windows per request slot keep every slot busy to the end, and since each window costs about
+    half a page extra and a part file, no more than that."""
+    if rate_limit is None or rate_limit * 2 >= total / MAX_PER_PAGE:
+        return max(5 * MAX_PER_PAGE, min(per_window, total // (2 * max_concurrency)))
+    return per_window
+
+
+def plan_windows(
+    started_at: int,
+    today: int,
+    total: int,
+    *,
+    first_created: int | None,
+    last_created: int | None,
+    frozen_total: int,
+    rows_per_window: int,
+    single_rows: int,
+    tz: tzinfo = UTC,
+) -> Plan:
+    """Windows over the days from the first row's creation to the last one's (at most ``today``), about
+    ``rows_per_window`` rows each if rows were spread evenly; dense windows are split later from their own count."""
+    if not total or first_created is None:
+        return Plan(started_at=started_at, total=0, first_day=today, end_day=today, today=today)
+    first_day = day_of(first_created, tz)
+    end_day = min(day_of(last_created if last_created is not None else first_created, tz), today) + 1
+    span = max(min(end_day, today) - first_day, 1)
+    count = max(1, math.ceil(total / rows_per_window))
+    return Plan(
+        started_at=started_at,
+        total=total,
+        first_day=first_day,
+        end_day=end_day,
+        today=today,
+        width=max(1, math.ceil(span / count)),
+        single=total <= single_rows,
+        frozen_total=frozen_total,
+    )

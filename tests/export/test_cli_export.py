@@ -101,7 +101,7 @@ def test_gave_up_exits_4_and_prints_the_resume_command_without_the_token(monkeyp
     (tmp_path / "c.csv.partial").mkdir()
     (tmp_path / "c.csv.partial" / "manifest.json").write_text(json.dumps({"windows": {"1-2": {"rows": 7}}}))
     monkeypatch.setattr("intercomkit.export.Exporter.contacts", boom)
-    code = _cli.run_export(_args(query='{"field":"role","operator":"=","value":"user"}'))
+    code = _cli.export_command(_args(query='{"field":"role","operator":"=","value":"user"}'))
     err = capsys.readouterr().err
     assert code == 4
     assert "Could not reach https://api.eu.intercom.io: check your network" in err
@@ -118,7 +118,7 @@ def test_gave_up_with_nothing_saved_offers_no_resume(monkeypatch, capsys, tmp_pa
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr("intercomkit.export.Exporter.contacts", boom)
-    assert _cli.run_export(_args()) == 4
+    assert _cli.export_command(_args()) == 4
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and "api.eu.intercom.io kept answering 429" in err
     assert "Resume" not in err and "saved" not in err
@@ -129,5 +129,5 @@ def test_incomplete_exits_5(monkeypatch, capsys):
         raise errors.ExportIncomplete("the export to c.csv is incomplete: 3 missing")
 
     monkeypatch.setattr("intercomkit.export.Exporter.contacts", short)
-    assert _cli.run_export(_args()) == 5
+    assert _cli.export_command(_args()) == 5
     assert "incomplete" in capsys.readouterr().err

@@ -9,10 +9,12 @@ from hypothesis import strategies as st
 from intercomkit.errors import InvalidQuery
 from intercomkit.export._plan import (
     DAY,
+    Plan,
     Window,
     combine,
     day_of,
-    initial_windows,
+    plan_chain,
+    plan_windows,
     range_query,
     split,
     uncovered,
@@ -77,17 +79,47 @@ def test_day_of():
 
 
 @given(
-    first=st.integers(0, 20_000),
-    span=st.integers(1, 2_000),
-    total=st.integers(0, 10**7),
-    per_window=st.integers(1, 10_000),
+    first=st.integers(1, 20_000),
+    span=st.integers(0, 2_000),
+    past_today=st.booleans(),
+    total=st.integers(1, 10**7),
+    rows_per_window=st.integers(1, 10_000),
+    split_at=st.integers(0, 30),
 )
-def test_initial_windows_tile_the_range(first, span, total, per_window):
-    windows = initial_windows(first, first + span, total, per_window=per_window)
-    assert windows[0].first_day == first
-    assert windows[-1].end_day == first + span
-    for a, b in zip(windows, windows[1:], strict=False):
+def test_a_plan_tiles_its_days_and_resumes_around_committed_windows(
+    first, span, past_today, total, rows_per_window, split_at
+):
+    today = first + span
+    last = (today if past_today else max(first, today - 1)) * DAY + 5
+    plan = plan_windows(
+        today * DAY + 7, today, total, first_created=first * DAY + 3, last_created=last,
+        frozen_total=total, rows_per_window=rows_per_window, single_rows=0,
+    )  # fmt: skip
+    assert Plan.from_json(plan.to_json()) == plan  # the checkpoint's form
+    todo = plan.todo([])
+    assert todo[0].first_day == first and todo[-1].end_day == plan.end_day
+    for a, b in zip(todo, todo[1:], strict=False):
         assert a.end_day == b.first_day
+    # Today's window (still growing) is walked on its own.
+    assert (todo[-1] == Window(today, 1)) is (plan.end_day > today)
+    # A resumed run walks exactly the days not committed, whatever shape they were committed in.
+    committed = todo[: split_at % len(todo)]
+    rest = plan.todo(w.key for w in committed)
+    assert sorted(committed + rest) == sorted(committed + rest, key=lambda w: w.first_day)
+    days = [d for w in committed + rest for d in range(w.first_day, w.end_day)]
+    assert sorted(days) == list(range(first, plan.end_day))
+
+
+def test_a_plan_written_by_an_earlier_version_still_resumes():
+    # The manifest (version 2) holds the plan as this JSON; checkpoints written before Plan existed must resume.
+    windowed = {"started_at": 100 * DAY, "chain": False, "chain_window": None, "total": 900, "first_day": 90,
+                "end_day": 101, "today": 100, "width": 4, "single": False, "frozen_total": 880}  # fmt: skip
+    chain = {"started_at": 100 * DAY, "chain": True, "chain_window": None, "total": 5, "first_day": None,
+             "end_day": None, "today": 100, "width": 1}  # fmt: skip
+    assert Plan.from_json(windowed).to_json() == windowed
+    assert Plan.from_json(chain) == plan_chain(100 * DAY, 5, 100)
+    assert Plan.from_json(chain).to_json() == chain
+    assert Plan.from_json(chain).todo([]) == [Window(0, 1)] and Plan.from_json(chain).todo(["chain"]) == []
 
 
 @given(

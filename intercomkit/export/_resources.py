@@ -1,0 +1,90 @@
+"""What the export engine knows about a resource: a small description, not a runner of its own.
+
+A resource is exported one of two ways, and its description says which and gives the parts that differ:
+
+- ``SearchPaging`` (contacts): Intercom's search endpoint counts (``total_count`` of a one-row page), windows (whole
+  workspace days of ``created_at``, which never changes, so every row is in exactly one window) and pages (the
+  cursor). ``_runner.SearchRun`` plans, walks many windows at once, splits dense ones and checks the counts.
+- ``ChainPaging`` (companies): one walk that cannot be split or run in parallel (the scroll), which checks itself
+  against Intercom's counts (``companies.every()``). ``_chain.ChainRun`` walks it into one window.
+
+Conversations and tickets have search endpoints of the same shape (``POST /conversations/search``,
+``POST /tickets/search``): they are new ``Resource(kind, SearchPaging(...))`` values, not new runners.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ._page import Page, read_page
+from ._sinks import base_columns
+
+if TYPE_CHECKING:
+    from .._client import AsyncClient
+
+__all__ = ["COMPANIES", "CONTACTS", "RESOURCES", "ChainPaging", "Resource", "SearchPaging", "resource"]
+
+
+@dataclass(frozen=True)
+class SearchPaging:
+    """Count, window and page through a search endpoint.
+
+    ``path``: the search (``POST``; ``total_count`` counts, ``pagination.starting_after`` pages, ``sort`` on
+    ``created_at`` orders). ``everyone``: a query matching every row, for a walk without day bounds (a search needs a
+    query). ``read_page(raw, columns, *, post, decode)``: the bytes of one answer → a ``Page`` (ids, ``created_at``
+    and ``updated_at`` per row, the part's rows), run in a worker thread; ``decode`` is the client's reading of a
+    body, the dict path's start.
+    """
+
+    path: str
+    everyone: Mapping[str, Any]
+    read_page: Callable[..., Page]
+
+
+@dataclass(frozen=True)
+class ChainPaging:
+    """One checked walk. ``walk(client)``: a paginator of distinct rows whose ``pages()`` also checks them against
+    Intercom's counts: ``expected`` and ``missing`` after a whole walk; ``estimate(walker)``: the rows to expect,
+    for the progress bar, once the first page is in."""
+
+    walk: Callable[[AsyncClient], Any]
+    estimate: Callable[[Any], int | None]
+
+
+@dataclass(frozen=True)
+class Resource:
+    """``kind`` names the resource everywhere (options, checkpoint signature, state file, messages, the column
+    model: ``_sinks.base_columns(kind)`` / ``items_table(kind, …)``, the query planner's fields, custom attributes)."""
+
+    kind: str
+    paging: SearchPaging | ChainPaging
+
+    @property
+    def columns(self) -> list[str]:
+        """The standard columns, in file order (custom attributes follow, as ``custom.<name>``)."""
+        return base_columns(self.kind)
+
+
+CONTACTS = Resource(
+    "contacts",
+    SearchPaging(
+        path="/contacts/search",
+        everyone={"field": "role", "operator": "IN", "value": ["user", "lead"]},
+        read_page=read_page,
+    ),
+)
+
+COMPANIES = Resource(
+    "companies",
+    # Every company: the scroll, checked against the list's counts of companies with users before and after
+    # (``client.companies.every()``, as ``companies.frame()`` walks it).
+    ChainPaging(walk=lambda client: client.companies.every(), estimate=lambda walker: walker.listed_before),
+)
+
+RESOURCES = {r.kind: r for r in (CONTACTS, COMPANIES)}
+
+
+def resource(kind: str) -> Resource:
+    return RESOURCES[kind]
