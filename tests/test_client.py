@@ -284,6 +284,17 @@ async def test_truncated_body_retried_for_reads_and_named_otherwise():
             await client.request("POST", "/contacts", json={})
 
 
+async def test_decode_reads_a_raw_body_as_request_does_and_hides_the_token():
+    # The export reads request_raw's bytes itself (in a worker thread): client.decode is how, with the same errors.
+    client, _ = make(lambda r: httpx.Response(200, content=f"<html>{TOKEN}</html>".encode()))
+    async with client:
+        raw = await client.request_raw("GET", "/contacts")
+        assert client.decode(b'{"type": "list", "data": []}') == {"type": "list", "data": []}
+        with pytest.raises(InvalidResponse, match="HTTP 200") as info:
+            client.decode(raw)
+    assert TOKEN not in str(info.value) and TOKEN not in repr(info.value)
+
+
 async def test_secret_never_in_errors_or_logs(caplog):
     caplog.set_level(logging.DEBUG, logger="intercomkit")
 

@@ -56,7 +56,8 @@ def merge_parts(
     onto ``path``. With ``merge_into`` (an incremental run), rows of that existing export whose id reappears in
     the parts are replaced by the new version; the rest are kept. A part may come with the record of its
     pre-rendered CSV lines (``render_part``), copied verbatim when they are intact. ``counts`` (if given) gets
-    ``added`` and ``updated``: new rows, and rows of ``merge_into`` replaced by a newer version."""
+    ``added`` and ``updated``: new rows, and rows of ``merge_into`` replaced by a newer version; ``copied``: parts
+    whose pre-rendered lines were copied."""
     directory = os.path.dirname(os.path.abspath(path))
     tmp = os.path.join(directory, f".{os.path.basename(path)}.tmp-{os.getpid()}")
     existing: Any = None
@@ -88,6 +89,7 @@ def merge_parts(
         writer = CsvOutput(tmp, columns, gz=fmt == "csv.gz")
     rows = 0
     replaced_rows = 0
+    copied = 0
     new_ids: set[str] = set()
     try:
         for part, rendered in parts:
@@ -96,6 +98,7 @@ def merge_parts(
                 if lines is not None:
                     writer.write_rendered(lines, rendered["rows"])
                     rows += rendered["rows"]
+                    copied += 1
                     continue
             table = expand_custom(dedupe_newest(read_part(part)), custom, columns)
             if existing is not None:
@@ -127,7 +130,7 @@ def merge_parts(
     fsync_dir(directory)
     if counts is not None:
         fresh = len(new_ids) if existing is not None else rows
-        counts.update(added=fresh - replaced_rows, updated=replaced_rows)
+        counts.update(added=fresh - replaced_rows, updated=replaced_rows, copied=copied)
     return rows
 
 

@@ -203,7 +203,7 @@ class Run:
                 parts.append((os.path.join(manifest.directory, record.part), lines))
         self._check_parts([path for path, _ in parts], manifest)
         self.merged = {}
-        return merge_parts(
+        rows = merge_parts(
             self.options.path,
             self.options.format,
             parts,
@@ -213,6 +213,14 @@ class Run:
             merge_into=None if replace else self.options.path,
             counts=self.merged,
         )
+        copied = self.merged.get("copied", 0)
+        logger.debug(
+            "merge: the CSV lines of %d of %d windows were copied as rendered, the rest rendered now",
+            copied,
+            len(parts),
+            extra={"export_copied": copied},
+        )
+        return rows
 
     def _check_parts(self, paths: list[str], manifest: Manifest) -> None:
         """Every part was fetched from the checkpoint's workspace (whatever else is on disk): nothing is merged

@@ -57,6 +57,12 @@ logger = logging.getLogger("intercomkit.export")
 _SORT = {"field": "created_at", "order": "ascending"}
 _WINDOW_RETRIES = 3  # window-level retries after the client's own retries gave up (continues from the cursor)
 _RETRYABLE = (TransportError, ServerError, InvalidResponse, RateLimited)
+# How a committed window's CSV lines were made (the DEBUG record of its commit says which).
+_LINES_AS_WRITTEN, _LINES_FROM_PART, _NO_LINES = (
+    "rendered as written",
+    "rendered from its part",
+    "not rendered",
+)
 
 
 def _counted(body: dict[str, Any], kind: str) -> dict[str, Any]:
@@ -443,14 +449,15 @@ class SearchRun(Run):
                 return None
             await self._render_and_commit(key, info, render)
             return None
-        self._commit(key, info)
+        self._commit(key, info, _LINES_AS_WRITTEN if "csv" in info else _NO_LINES)
         return None
 
     async def _render_and_commit(self, key: str, info: dict[str, Any], render: Callable[[], Any]) -> None:
         info["csv"] = await anyio.to_thread.run_sync(render, limiter=self.renderers)
-        self._commit(key, info)
+        self._commit(key, info, _LINES_FROM_PART)
 
-    def _commit(self, key: str, info: dict[str, Any]) -> None:
+    def _commit(self, key: str, info: dict[str, Any], lines: str = _NO_LINES) -> None:
+        """Commit a walked window; ``lines`` says how its CSV lines were rendered (a DEBUG record tells tests)."""
         first, last = info["first_total"], info["last_total"]
         assert self.manifest is not None
         record = WindowRecord(
@@ -466,6 +473,13 @@ class SearchRun(Run):
             csv=info.get("csv"),
         )
         self.commit(key, record)
+        logger.debug(
+            "window %s committed: %d rows; CSV lines %s",
+            key,
+            record.rows,
+            lines,
+            extra={"export_lines": lines},
+        )
 
     # -- completeness ------------------------------------------------------------------------------------------
 

@@ -1,8 +1,15 @@
-"""Window CSV lines rendered at commit time: the merge copies them only when they are exactly the final lines."""
+"""Window CSV lines rendered at commit time: the merge copies them only when they are exactly the final lines.
+
+Seen from outside: the DEBUG records of ``intercomkit.export`` (each window's commit says how its lines were made,
+``export_lines``; the merge says how many it copied, ``export_copied``), the checkpoint on disk, and the sandbox's
+answers rewritten by a transport.
+"""
 
 from __future__ import annotations
 
 import json
+import logging
+import shutil
 from pathlib import Path
 
 import httpx
@@ -10,7 +17,8 @@ import pytest
 
 import intercomkit
 from intercomkit._frames import read_contacts_csv
-from intercomkit.export import _merge, _runner, _sinks
+from intercomkit.errors import TransportError, WriteFailed
+from intercomkit.export._plan import Plan
 from intercomkit.sandbox import Sandbox
 
 pytestmark = pytest.mark.anyio
@@ -52,6 +60,46 @@ async def _export(sb: Sandbox, out, transport=None, **kw) -> intercomkit.export.
         return await client.export.contacts(out, progress=False, **kw)
 
 
+class FailRecount(httpx.AsyncBaseTransport):
+    """``inner``, except that the count after the windows (a one-row search once window pages were asked for) fails:
+    the run stops with every window committed in its checkpoint."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner, self.walked = inner, False
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/contacts/search"):
+            per_page = json.loads(request.content)["pagination"]["per_page"]
+            if per_page == 1 and self.walked:
+                raise httpx.ConnectError("network gone")
+            self.walked = self.walked or per_page > 1
+        return await self.inner.handle_async_request(request)
+
+
+def _lines(caplog) -> list[str]:
+    """How each committed window's CSV lines were made, from the commits' DEBUG records."""
+    return [r.export_lines for r in caplog.records if hasattr(r, "export_lines")]
+
+
+def _copied(caplog) -> int:
+    """How many windows' lines the last merge copied as rendered."""
+    return [r.export_copied for r in caplog.records if hasattr(r, "export_copied")][-1]
+
+
+async def _rendered_at_the_merge(
+    sb: Sandbox, out: Path, transport, caplog
+) -> intercomkit.export.ExportResult:
+    """The export as the merge renders it from the Parquet parts alone (as it did before lines were pre-rendered):
+    every window is committed, the rendered lines are removed from the checkpoint, and the rerun merges."""
+    with pytest.raises(TransportError):
+        await _export(sb, out, FailRecount(transport()))
+    for lines in out.parent.glob(f"{out.name}.partial/*.csv"):
+        lines.unlink()
+    result = await _export(sb, out, transport())
+    assert result.resumed_windows == result.windows and _copied(caplog) == 0
+    return result
+
+
 def _float_seats(contact):
     # One contact in a thousand stores a float where the others store ints: the column becomes float for all.
     attrs = contact.get("custom_attributes") or {}
@@ -61,18 +109,15 @@ def _float_seats(contact):
 
 @pytest.mark.parametrize("fmt", ["csv", "csv.gz"])
 @pytest.mark.parametrize("edit", [None, _float_seats], ids=["same-types", "a-type-changes"])
-async def test_copied_lines_equal_lines_rendered_at_the_merge(tmp_path, monkeypatch, fmt, edit):
+async def test_copied_lines_equal_lines_rendered_at_the_merge(tmp_path, caplog, fmt, edit):
+    caplog.set_level(logging.DEBUG, logger="intercomkit.export")
     sb = Sandbox(contacts=4000, seed=5)
-    copied = []
-    real = _merge.read_rendered
-    monkeypatch.setattr(_merge, "read_rendered", lambda *a: copied.append(a) or real(*a))
     fast = await _export(sb, tmp_path / f"fast.{fmt}", Edit(sb, edit))
-    # The merge renders every part from Parquet, as it did before lines were pre-rendered:
-    monkeypatch.setattr(_merge, "read_rendered", lambda directory, record: None)
-    slow = await _export(sb, tmp_path / f"slow.{fmt}", Edit(sb, edit))
+    copied = _copied(caplog)
+    slow = await _rendered_at_the_merge(sb, tmp_path / f"slow.{fmt}", lambda: Edit(sb, edit), caplog)
     assert fast.rows == slow.rows == 4000 and fast.windows > 1
     # Windows that saw only whole seats were rendered with an int column: those are rendered again.
-    assert (len(copied) == fast.windows) if edit is None else (0 < len(copied) < fast.windows)
+    assert (copied == fast.windows) if edit is None else (0 < copied < fast.windows)
     frame = read_contacts_csv(tmp_path / f"fast.{fmt}")
     assert frame.equals(read_contacts_csv(tmp_path / f"slow.{fmt}"))
     if fmt == "csv":
@@ -101,24 +146,17 @@ async def test_rendered_lines_are_kept_per_window_and_checked(tmp_path):
     assert len(ids) == len(set(ids)) and set(ids) == set(sb.contact_ids())
 
 
-async def test_incremental_and_parquet_runs_do_not_prerender(tmp_path, monkeypatch):
+async def test_incremental_and_parquet_runs_do_not_prerender(tmp_path, caplog):
+    caplog.set_level(logging.DEBUG, logger="intercomkit.export")
     sb = Sandbox(contacts=1000, seed=7)
-    seen = []
-    real = _runner.PartWriter
-
-    def spy(*args, **kw):
-        seen.append(kw.get("lines", False))
-        return real(*args, **kw)
-
-    monkeypatch.setattr(_runner, "PartWriter", spy)
     await _export(sb, tmp_path / "c.parquet")
-    assert seen and not any(seen)
-    seen.clear()
+    assert _lines(caplog) and set(_lines(caplog)) == {"not rendered"}
+    caplog.clear()
     await _export(sb, tmp_path / "c.csv")
-    assert seen and all(seen)
-    seen.clear()
+    assert _lines(caplog) and "not rendered" not in _lines(caplog)
+    caplog.clear()
     await _export(sb, tmp_path / "c.csv", since_last=True)
-    assert not any(seen)
+    assert set(_lines(caplog)) <= {"not rendered"}
 
 
 class LateFloat(Edit):
@@ -141,26 +179,21 @@ class LateFloat(Edit):
         return httpx.Response(200, headers=response.headers, content=json.dumps(body).encode())
 
 
-async def test_lines_rendered_for_kinds_the_window_outgrew_are_rendered_again(tmp_path, monkeypatch):
+async def test_lines_rendered_for_kinds_the_window_outgrew_are_rendered_again(tmp_path, caplog):
     # A window whose first row groups saw only whole seats rendered them with an int column; a later float makes the
     # column float, so those lines are dropped and the committed part is rendered instead (render_part).
+    caplog.set_level(logging.DEBUG, logger="intercomkit.export")
     sb = Sandbox(contacts=6000, seed=5)
-    rendered = []
-    real = _runner.render_part
-    monkeypatch.setattr(_runner, "render_part", lambda *a: rendered.append(a[0]) or real(*a))
     fast = await _export(sb, tmp_path / "fast.csv", LateFloat(sb))
-    assert 0 < len(rendered) < fast.windows
-    monkeypatch.setattr(_merge, "read_rendered", lambda directory, record: None)
-    slow = await _export(sb, tmp_path / "slow.csv", LateFloat(sb))
+    assert 0 < _lines(caplog).count("rendered from its part") < fast.windows
+    slow = await _rendered_at_the_merge(sb, tmp_path / "slow.csv", lambda: LateFloat(sb), caplog)
     assert fast.rows == slow.rows == 6000
     assert (tmp_path / "fast.csv").read_bytes() == (tmp_path / "slow.csv").read_bytes()
 
 
-async def test_an_id_twice_in_a_page_is_deduped_in_the_copied_lines(tmp_path, monkeypatch):
+async def test_an_id_twice_in_a_page_is_deduped_in_the_copied_lines(tmp_path, caplog):
+    caplog.set_level(logging.DEBUG, logger="intercomkit.export")
     sb = Sandbox(contacts=2000, seed=9)
-    rendered = []
-    real = _runner.render_part
-    monkeypatch.setattr(_runner, "render_part", lambda *a: rendered.append(a[0]) or real(*a))
 
     class Twice(Edit):
         async def handle_async_request(self, request):
@@ -176,7 +209,7 @@ async def test_an_id_twice_in_a_page_is_deduped_in_the_copied_lines(tmp_path, mo
             return httpx.Response(200, headers=response.headers, content=json.dumps(body).encode())
 
     result = await _export(sb, tmp_path / "c.csv", Twice(sb))
-    assert result.rows == 2000 and rendered
+    assert result.rows == 2000 and "rendered from its part" in _lines(caplog)
     frame = read_contacts_csv(tmp_path / "c.csv")
     assert frame["id"].is_unique and "Old" not in set(frame["name"])
 
@@ -223,49 +256,30 @@ async def test_render_part_streams_row_groups_and_dedupes_like_the_merge(tmp_pat
 
 
 @pytest.mark.parametrize("where", ["as-written", "after-commit"])
-async def test_a_failed_render_fails_the_export_and_the_rerun_redoes_that_window(
-    tmp_path, monkeypatch, where
-):
-    # Lines are rendered as row groups are written, or (when those are not final) from the committed part in the
-    # background while the worker fetches the next window: a render that fails must still stop the export with its
-    # error, and leave that window uncommitted.
+async def test_a_failed_render_fails_the_export_and_the_rerun_redoes_that_window(tmp_path, where):
+    # Lines are rendered as row groups are written, or (when those are not final: a type that changes mid-window)
+    # from the committed part in the background while the worker fetches the next window: a render that cannot be
+    # written must still stop the export with its error, and leave that window uncommitted. The disk refuses the
+    # lines of the windows still to walk: a directory stands where each one's lines would go.
     sb = Sandbox(contacts=3000, seed=8)
     out = tmp_path / "contacts.csv"
-    calls = []
-    if where == "as-written":
-        real_add = _sinks._Lines.add
-
-        def flaky_add(self, *args):
-            calls.append(self.path)
-            if len(calls) == 2:
-                raise OSError("disk full")
-            return real_add(self, *args)
-
-        monkeypatch.setattr(_sinks._Lines, "add", flaky_add)
-    else:
-        real_writer = _runner.PartWriter
-
-        def never_final(*args, **kw):
-            writer = real_writer(*args, **kw)
-            writer.spoil_lines()  # the lines written as it goes are dropped: the part is rendered after its commit
-            return writer
-
-        monkeypatch.setattr(_runner, "PartWriter", never_final)
-        real = _runner.render_part
-
-        def flaky(*args, **kw):
-            calls.append(args[0])
-            if len(calls) == 2:
-                raise OSError("disk full")
-            return real(*args, **kw)
-
-        monkeypatch.setattr(_runner, "render_part", flaky)
-    with pytest.raises(OSError, match="disk full"):
-        await _export(sb, out, concurrency=2)
-    manifest = json.loads((tmp_path / "contacts.csv.partial" / "manifest.json").read_text())
-    committed = {Path(w["part"]).stem for w in manifest["windows"].values()}
-    assert Path(calls[1]).stem not in committed
-    monkeypatch.undo()
+    partial = tmp_path / "contacts.csv.partial"
+    first = Edit(sb, fail_after=14) if where == "as-written" else LateFloat(sb)
+    first.fail_after = 14
+    with pytest.raises(TransportError):
+        await _export(sb, out, first, concurrency=1)
+    manifest = json.loads((partial / "manifest.json").read_text())
+    todo = Plan.from_json(manifest["plan"]).todo(manifest["windows"])
+    assert manifest["windows"] and todo
+    for window in todo:
+        (partial / f"{window.key}.csv").mkdir()
+    with pytest.raises(WriteFailed) as failed:
+        await _export(sb, out, sb.transport() if where == "as-written" else LateFloat(sb), concurrency=2)
+    assert any(f"{w.key}.csv" in failed.value.path for w in todo)  # the lines of a window still to walk
+    manifest = json.loads((partial / "manifest.json").read_text())
+    assert not {w.key for w in todo} & set(manifest["windows"])
+    for window in todo:
+        shutil.rmtree(partial / f"{window.key}.csv")
     result = await _export(sb, out)
     assert result.complete and result.rows == 3000
     assert sorted(read_contacts_csv(out)["id"]) == sorted(sb.contact_ids())
