@@ -19,24 +19,13 @@ from typing import Any
 from . import errors
 from ._cli_common import (
     EXIT_AUTH,
-    EXIT_GAPS,
     EXIT_INTERRUPTED,
     EXIT_NETWORK,
     EXIT_USAGE,
     EXIT_WRITE,
-    client_kwargs,
 )
 
-__all__ = [
-    "EXIT_AUTH",
-    "EXIT_GAPS",
-    "EXIT_INTERRUPTED",
-    "EXIT_NETWORK",
-    "EXIT_USAGE",
-    "EXIT_WRITE",
-    "client_kwargs",
-    "main",
-]
+__all__ = ["build_parser", "main"]
 
 
 def _at_least(minimum: float, kind: type = int) -> Any:
