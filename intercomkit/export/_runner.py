@@ -17,6 +17,7 @@ import logging
 import math
 import os
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import anyio
@@ -63,6 +64,37 @@ _LINES_AS_WRITTEN, _LINES_FROM_PART, _NO_LINES = (
     "rendered from its part",
     "not rendered",
 )
+
+
+@dataclass
+class _Walked:
+    """One walk of a window so far (Intercom's first and last count for it, what it returned and kept); ``record``
+    is what the checkpoint keeps of it once committed."""
+
+    received: int = 0
+    rows: int = 0
+    late: int = 0
+    first_total: int | None = None
+    last_total: int | None = None
+    max_updated: int = 0
+    gap: int = 0
+    custom: dict[str, list[str]] = field(default_factory=dict)
+    csv: dict[str, Any] | None = None
+
+    def record(self, part: str) -> WindowRecord:
+        return WindowRecord(
+            received=self.received,
+            rows=self.rows,
+            late=self.late,
+            # Intercom's count fell during the walk: rows deleted or merged meanwhile.
+            vanished=max((self.first_total or 0) - (self.last_total or 0), 0),
+            total=self.last_total,
+            max_updated=self.max_updated,
+            custom=self.custom,
+            gap=self.gap,
+            part=part,
+            csv=self.csv,
+        )
 
 
 def _counted(body: dict[str, Any], kind: str) -> dict[str, Any]:
@@ -333,7 +365,7 @@ class SearchRun(Run):
             return outcome
         # Fewer rows than Intercom counts: walk the window once more, then keep what it gives and report the gap.
         self.tally.restarts += 1
-        self._advance(-outcome["received"])
+        self._advance(-outcome.received)
         return await self._walk_once(key, query, window, can_split=False, last_try=True)
 
     async def _walk_once(
@@ -349,14 +381,7 @@ class SearchRun(Run):
         style = Search(self.paging.path, query, per_page=MAX_PER_PAGE, sort=_SORT, base=self.client.base)
         ids: set[str] = set()
         custom: dict[str, set[str]] = {}
-        info = {
-            "received": 0,
-            "rows": 0,
-            "late": 0,
-            "first_total": None,
-            "last_total": None,
-            "max_updated": 0,
-        }
+        walked = _Walked()
         frozen = self.frozen_at
         read = functools.partial(
             self.paging.read_page, columns=self.part_columns, post=self.post_filter, decode=self.client.decode
@@ -378,35 +403,35 @@ class SearchRun(Run):
         try:
             async for page in walk.pages():
                 total = total_count(page.body)
-                if info["first_total"] is None:
-                    info["first_total"] = total
+                if walked.first_total is None:
+                    walked.first_total = total
                     if can_split and total is not None and total > self.options.split_rows:
                         halves = _plan.split(window)  # type: ignore[arg-type]
                         if halves is not None:
                             part.discard()
                             return halves
-                info["last_total"] = total
+                walked.last_total = total
                 fresh = [k for k, i in enumerate(page.ids) if i not in ids]
                 known = len(ids)
                 ids.update(page.ids[k] for k in fresh)
                 if len(ids) - known != len(fresh):
                     part.spoil_lines()  # an id twice in one page
-                info["received"] += len(fresh)
+                walked.received += len(fresh)
                 keep = []
                 for k in fresh:
                     created = page.created[k]
                     if isinstance(created, int | float) and created > frozen:
-                        info["late"] += 1
+                        walked.late += 1
                     elif page.passes is None or page.passes[k]:
                         keep.append(k)
                         updated = page.updated[k]
-                        if isinstance(updated, int) and updated > info["max_updated"]:
-                            info["max_updated"] = updated
+                        if isinstance(updated, int) and updated > walked.max_updated:
+                            walked.max_updated = updated
                 table = None
                 if keep:
                     observe_attrs((page.custom[k] for k in keep), custom)
                     table = page.table if len(keep) == len(page.ids) else page.table.take(keep)
-                info["rows"] += len(keep)
+                walked.rows += len(keep)
                 self._advance(len(fresh))
                 # The decoded page is most of what a window holds: drop it before waiting for the disk thread, or
                 # every window queued behind a write keeps its page alive.
@@ -414,12 +439,12 @@ class SearchRun(Run):
                 if table is not None:
                     await part.awrite(table, self.disk, self._shape(custom))
                     del table
-            last_total = info["last_total"]
-            if last_total is not None and info["received"] < last_total:
-                info["gap"] = last_total - info["received"]
+            last_total = walked.last_total
+            if last_total is not None and walked.received < last_total:
+                walked.gap = last_total - walked.received
                 if not last_try:
                     part.discard()
-                    return info
+                    return walked
             shape = self._shape(custom)
             await part.acommit(self.disk, shape)
         except (NotFound, BadRequest) as exc:
@@ -428,7 +453,7 @@ class SearchRun(Run):
             if request is not None and request.json and request.json["pagination"].get("starting_after"):
                 logger.info("window %s: cursor refused (%s); walking it again", key, exc)
                 self.tally.restarts += 1
-                self._advance(-info["received"])
+                self._advance(-walked.received)
                 part.discard()
                 return await self._walk_once(key, query, window, can_split=False, last_try=last_try)
             part.discard()
@@ -436,42 +461,30 @@ class SearchRun(Run):
         except BaseException:
             part.discard()
             raise
-        info["custom"] = {name: sorted(tags) for name, tags in custom.items()}
+        walked.custom = {name: sorted(tags) for name, tags in custom.items()}
         if part.lines is not None:
-            info["csv"] = part.lines
+            walked.csv = part.lines
         elif self.prerender:
             # Its lines were rendered for kinds the window no longer has (or it holds an id twice): render the
             # committed part instead.
             render = functools.partial(render_part, part.final_path, list(shape[0]), dict(shape[1]))
             if self._background is not None:
                 # The window's requests are done: its worker moves on to the next window while this one renders.
-                self._background.start_soon(self._render_and_commit, key, info, render)
+                self._background.start_soon(self._render_and_commit, key, walked, render)
                 return None
-            await self._render_and_commit(key, info, render)
+            await self._render_and_commit(key, walked, render)
             return None
-        self._commit(key, info, _LINES_AS_WRITTEN if "csv" in info else _NO_LINES)
+        self._commit(key, walked, _LINES_AS_WRITTEN if walked.csv is not None else _NO_LINES)
         return None
 
-    async def _render_and_commit(self, key: str, info: dict[str, Any], render: Callable[[], Any]) -> None:
-        info["csv"] = await anyio.to_thread.run_sync(render, limiter=self.renderers)
-        self._commit(key, info, _LINES_FROM_PART)
+    async def _render_and_commit(self, key: str, walked: _Walked, render: Callable[[], Any]) -> None:
+        walked.csv = await anyio.to_thread.run_sync(render, limiter=self.renderers)
+        self._commit(key, walked, _LINES_FROM_PART)
 
-    def _commit(self, key: str, info: dict[str, Any], lines: str = _NO_LINES) -> None:
+    def _commit(self, key: str, walked: _Walked, lines: str = _NO_LINES) -> None:
         """Commit a walked window; ``lines`` says how its CSV lines were rendered (a DEBUG record tells tests)."""
-        first, last = info["first_total"], info["last_total"]
         assert self.manifest is not None
-        record = WindowRecord(
-            received=info["received"],
-            rows=info["rows"],
-            late=info["late"],
-            vanished=max((first or 0) - (last or 0), 0),
-            total=last,
-            max_updated=info["max_updated"],
-            custom=info.get("custom", {}),
-            gap=info.get("gap", 0),
-            part=os.path.basename(self.manifest.part_path(key)),
-            csv=info.get("csv"),
-        )
+        record = walked.record(os.path.basename(self.manifest.part_path(key)))
         self.commit(key, record)
         logger.debug(
             "window %s committed: %d rows; CSV lines %s",
