@@ -18,7 +18,17 @@ from ._bridge import allow_nested, run_sync
 from ._client import AsyncClient, ClientStats
 from ._connection import Connection, connect, connect_sync, disconnect, profiles
 from ._credentials import CredentialStore, Profile, ResolvedCredentials
-from ._models import Admin, Company, Contact, Message, Model, updates
+from ._models import (
+    Admin,
+    Company,
+    Contact,
+    Conversation,
+    ConversationPart,
+    Message,
+    Model,
+    Ticket,
+    updates,
+)
 from ._pagination import Page, Paginator
 from ._protocol.query.builder import Field, Filter, Group, Query, build_query, field, sort_spec
 from ._protocol.query.plan import SearchPlan, plan_search
@@ -33,6 +43,9 @@ _LAZY = {
     "companies_frame": "._frames",
     "admins_frame": "._frames",
     "records_frame": "._frames",
+    "conversations_frame": "._frames",
+    "parts_frame": "._frames",
+    "tickets_frame": "._frames",
     "read_contacts_csv": "._frames",
     "read_companies_csv": "._frames",
     "CONTACT_COLUMNS": "._frames",
@@ -55,6 +68,8 @@ __all__ = [
     "Company",
     "Connection",
     "Contact",
+    "Conversation",
+    "ConversationPart",
     "CredentialStore",
     "Field",
     "Filter",
@@ -69,6 +84,7 @@ __all__ = [
     "ResolvedCredentials",
     "RetryPolicy",
     "SearchPlan",
+    "Ticket",
     "WorkspaceRegistry",
     "__version__",
     "admins_frame",
@@ -78,6 +94,7 @@ __all__ = [
     "connect",
     "connect_sync",
     "contacts_frame",
+    "conversations_frame",
     "disconnect",
     "errors",
     "export",
@@ -85,6 +102,7 @@ __all__ = [
     "fleet",
     "notebook",
     "oauth",
+    "parts_frame",
     "plan_search",
     "profiles",
     "read_companies_csv",
@@ -94,6 +112,7 @@ __all__ = [
     "sandbox",
     "sort_spec",
     "support",
+    "tickets_frame",
     "updates",
     "webhooks",
 ]

@@ -50,8 +50,11 @@ if TYPE_CHECKING:
     from .resources.admins import Admins
     from .resources.companies import Companies
     from .resources.contacts import Contacts
+    from .resources.conversations import Conversations
     from .resources.messages import Messages
     from .resources.reporting import Reporting
+    from .resources.tickets import Tickets
+    from .resources.workspace import DataAttributes, Segments, Tags, Teams
 
 __all__ = ["AsyncClient", "ClientStats"]
 
@@ -474,6 +477,42 @@ class AsyncClient:
         from .resources.admins import Admins
 
         return Admins(self)
+
+    @cached_property
+    def conversations(self) -> Conversations:
+        from .resources.conversations import Conversations
+
+        return Conversations(self)
+
+    @cached_property
+    def tickets(self) -> Tickets:
+        from .resources.tickets import Tickets
+
+        return Tickets(self)
+
+    @cached_property
+    def tags(self) -> Tags:
+        from .resources.workspace import Tags
+
+        return Tags(self)
+
+    @cached_property
+    def segments(self) -> Segments:
+        from .resources.workspace import Segments
+
+        return Segments(self)
+
+    @cached_property
+    def teams(self) -> Teams:
+        from .resources.workspace import Teams
+
+        return Teams(self)
+
+    @cached_property
+    def data_attributes(self) -> DataAttributes:
+        from .resources.workspace import DataAttributes
+
+        return DataAttributes(self)
 
     @cached_property
     def messages(self) -> Messages:

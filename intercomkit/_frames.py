@@ -16,13 +16,14 @@ schema. Columns are built straight from the dicts into Arrow arrays, not via ``j
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
 from . import _columns as cols
+from . import _support_rows
 from ._columns import BOOL, FLOAT, INT, LIST, STRING, TIMESTAMP, Columns, Schema
 from .errors import WrongFileKind
 
@@ -40,11 +41,16 @@ __all__ = [
     "admins_frame",
     "companies_frame",
     "contacts_frame",
+    "conversations_frame",
     "frame",
+    "listing_frame",
+    "parts_frame",
     "read_companies_csv",
     "read_contacts_csv",
     "records_frame",
+    "rows_frame",
     "table",
+    "tickets_frame",
     "typed_records_frame",
 ]
 
@@ -167,6 +173,72 @@ def admins_frame(items: Iterable[Any], *, dtype_backend: str | None = None) -> p
 def frame(schema: Schema, items: Iterable[Any], *, dtype_backend: str | None = None) -> pd.DataFrame:
     """Records of any resource described by a ``_columns.Schema`` as a DataFrame (its columns, then ``custom.*``)."""
     return _to_frame(_columns(items, schema), dtype_backend)
+
+
+def rows_frame(
+    rows: list[dict[str, Any]], spec: Sequence[tuple[str, str | None]], *, dtype_backend: str | None = None
+) -> pd.DataFrame:
+    """Flat rows (column → raw value) as a frame with ``spec``'s columns in order, cleaned by the column model's
+    rules; a kind of ``None`` is inferred from the values, as for custom attributes. The support data
+    (``intercomkit._support_rows``) is built this way."""
+    columns: Columns = {}
+    for name, kind in spec:
+        values = [row.get(name) for row in rows]
+        kind = kind or cols.custom_kind(cols.tags(values))
+        columns[name] = (kind, cols.Lists.build(values) if kind == LIST else cols.clean(kind, values))
+    return _to_frame(columns, dtype_backend)
+
+
+def conversations_frame(
+    items: Iterable[Any],
+    *,
+    attributes: Iterable[Any] | None = None,
+    admins: Any = None,
+    teams: Any = None,
+    dtype_backend: str | None = None,
+) -> pd.DataFrame:
+    """Conversations, one row each (``_support_rows.CONVERSATION_SPEC`` + ``custom.*``). ``attributes``: the
+    conversation data attributes that type the ``custom.*`` columns; ``admins`` / ``teams``: frames (or lists)
+    with ``id`` and ``name`` that add ``admin_assignee_name`` / ``team_assignee_name``."""
+    rows, spec = _support_rows.conversation_rows(
+        items, attributes=attributes, admin_names=_names(admins), team_names=_names(teams)
+    )
+    return rows_frame(rows, spec, dtype_backend=dtype_backend)
+
+
+def parts_frame(items: Iterable[Any], *, dtype_backend: str | None = None) -> pd.DataFrame:
+    """The parts of conversations (with their ``conversation_parts``), one row per part (``PART_SPEC``)."""
+    rows, spec = _support_rows.part_rows(items)
+    return rows_frame(rows, spec, dtype_backend=dtype_backend)
+
+
+def tickets_frame(
+    items: Iterable[Any], *, attributes: Iterable[Any] | None = None, dtype_backend: str | None = None
+) -> pd.DataFrame:
+    """Tickets, one row each (``TICKET_SPEC`` + ``attr.*``, typed from ticket type ``attributes`` when given)."""
+    rows, spec = _support_rows.ticket_rows(items, attributes=attributes)
+    return rows_frame(rows, spec, dtype_backend=dtype_backend)
+
+
+def listing_frame(
+    items: Iterable[Any], spec: Sequence[tuple[str, str]], *, dtype_backend: str | None = None
+) -> pd.DataFrame:
+    """Tags, segments, teams, data attributes, ticket types or states (``_support_rows.*_SPEC``)."""
+    rows, columns = _support_rows.listing_rows(items, list(spec))
+    return rows_frame(rows, columns, dtype_backend=dtype_backend)
+
+
+def _names(listing: Any) -> dict[str, str] | None:
+    """id → name from a frame or a list of records/models with ``id`` and ``name``."""
+    if listing is None:
+        return None
+    if hasattr(listing, "columns"):
+        return {str(i): str(n) for i, n in zip(listing["id"], listing["name"], strict=True) if n is not None}
+    return {
+        str(r.get("id")): str(r.get("name"))
+        for r in (getattr(x, "raw", x) for x in listing)
+        if isinstance(r, Mapping) and r.get("name") is not None
+    }
 
 
 def table(schema: Schema, items: Iterable[Any], *, custom: bool = True) -> pa.Table:

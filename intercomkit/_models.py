@@ -30,8 +30,11 @@ __all__ = [
     "Admin",
     "Company",
     "Contact",
+    "Conversation",
+    "ConversationPart",
     "Message",
     "Model",
+    "Ticket",
     "as_int",
     "check_contact_fields",
     "timestamp",
@@ -233,6 +236,122 @@ class Message(Model):
     body = property(lambda self: _str(self.raw.get("body")))
     message_type = property(lambda self: _str(self.raw.get("message_type")))
     conversation_id = property(lambda self: _str(self.raw.get("conversation_id")))
+
+
+class ConversationPart(Model):
+    """One part of a conversation (a reply, a note, an assignment, a close…): ``part_type`` says which."""
+
+    __slots__ = ()
+
+    part_type = property(lambda self: _str(self.raw.get("part_type")))
+    body = property(lambda self: _str(self.raw.get("body")))
+    redacted = property(lambda self: _bool(self.raw.get("redacted")))
+    notified_at = property(lambda self: timestamp(self.raw.get("notified_at")))
+
+    @property
+    def author(self) -> dict[str, Any]:
+        """``type`` (user, lead, admin, bot, team), ``id``, ``name``, ``from_ai_agent``…"""
+        return _dict(self.raw.get("author"))
+
+    @property
+    def assigned_to(self) -> dict[str, Any] | None:
+        value = self.raw.get("assigned_to")
+        return value if isinstance(value, dict) else None
+
+
+def _ids(value: Any, key: str) -> list[str]:
+    refs = value.get(key) if isinstance(value, dict) else None
+    if not isinstance(refs, list):
+        return []
+    return [str(r["id"]) for r in refs if isinstance(r, dict) and r.get("id") is not None]
+
+
+class Conversation(Model):
+    """A conversation (``GET /conversations/{id}`` with its parts; list and search results without them)."""
+
+    __slots__ = ()
+
+    title = property(lambda self: _str(self.raw.get("title")))
+    state = property(lambda self: _str(self.raw.get("state")))
+    open = property(lambda self: _bool(self.raw.get("open")))
+    read = property(lambda self: _bool(self.raw.get("read")))
+    priority = property(lambda self: _str(self.raw.get("priority")))
+    admin_assignee_id = property(lambda self: _str(self.raw.get("admin_assignee_id")))
+    team_assignee_id = property(lambda self: _str(self.raw.get("team_assignee_id")))
+    waiting_since = property(lambda self: timestamp(self.raw.get("waiting_since")))
+    snoozed_until = property(lambda self: timestamp(self.raw.get("snoozed_until")))
+    ai_agent_participated = property(lambda self: _bool(self.raw.get("ai_agent_participated")))
+
+    @property
+    def source(self) -> dict[str, Any]:
+        """The message that opened the conversation (not a part): ``type``, ``author``, ``subject``, ``body``…"""
+        return _dict(self.raw.get("source"))
+
+    @property
+    def statistics(self) -> dict[str, Any]:
+        return _dict(self.raw.get("statistics"))
+
+    @property
+    def contact_ids(self) -> list[str]:
+        return _ids(self.raw.get("contacts"), "contacts")
+
+    @property
+    def tag_ids(self) -> list[str]:
+        return _ids(self.raw.get("tags"), "tags")
+
+    @property
+    def parts(self) -> list[ConversationPart]:
+        """The parts returned with the conversation: Intercom returns at most the 500 most recent (see
+        ``parts_truncated``); list and search results carry none."""
+        listing = _dict(self.raw.get("conversation_parts"))
+        parts = listing.get("conversation_parts")
+        return [ConversationPart(p) for p in parts if isinstance(p, dict)] if isinstance(parts, list) else []
+
+    @property
+    def parts_count(self) -> int | None:
+        """How many parts the conversation has (``statistics.count_conversation_parts``, else the list's
+        ``total_count``), which may be more than ``len(parts)``."""
+        count = as_int(self.statistics.get("count_conversation_parts"))
+        if count is None:
+            count = as_int(_dict(self.raw.get("conversation_parts")).get("total_count"))
+        return count
+
+    @property
+    def parts_truncated(self) -> bool:
+        """True when Intercom returned fewer parts than the conversation has ("at most 500 ... the 500 most
+        recent conversation parts")."""
+        count = self.parts_count
+        return count is not None and len(self.parts) < count
+
+
+class Ticket(Model):
+    """A ticket (``GET /tickets/{id}``, search results)."""
+
+    __slots__ = ()
+
+    ticket_id = property(lambda self: _str(self.raw.get("ticket_id")))
+    category = property(lambda self: _str(self.raw.get("category")))
+    open = property(lambda self: _bool(self.raw.get("open")))
+    admin_assignee_id = property(lambda self: _str(self.raw.get("admin_assignee_id")))
+    team_assignee_id = property(lambda self: _str(self.raw.get("team_assignee_id")))
+    snoozed_until = property(lambda self: timestamp(self.raw.get("snoozed_until")))
+
+    @property
+    def ticket_attributes(self) -> dict[str, Any]:
+        return _dict(self.raw.get("ticket_attributes"))
+
+    @property
+    def ticket_state(self) -> dict[str, Any]:
+        """``id``, ``category`` (submitted, in_progress, waiting_on_customer, resolved), ``internal_label``…"""
+        return _dict(self.raw.get("ticket_state"))
+
+    @property
+    def ticket_type(self) -> dict[str, Any]:
+        return _dict(self.raw.get("ticket_type"))
+
+    @property
+    def contact_ids(self) -> list[str]:
+        return _ids(self.raw.get("contacts"), "contacts")
 
 
 def _bool(value: Any) -> bool | None:

@@ -6,7 +6,18 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from intercomkit._models import Admin, Company, Contact, Message, Model, check_contact_fields, updates
+from intercomkit._models import (
+    Admin,
+    Company,
+    Contact,
+    Conversation,
+    ConversationPart,
+    Message,
+    Model,
+    Ticket,
+    check_contact_fields,
+    updates,
+)
 
 RAW = {
     "type": "contact",
@@ -56,7 +67,7 @@ def test_equality_by_raw():
     )
 )
 def test_models_never_raise_on_odd_records(raw):
-    for cls in (Contact, Company, Admin, Message):
+    for cls in (Contact, Company, Admin, Message, Conversation, ConversationPart, Ticket):
         m = cls(raw)
         for name in dir(cls):
             if not name.startswith("_") and isinstance(getattr(cls, name, None), property):

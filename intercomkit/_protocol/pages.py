@@ -159,6 +159,7 @@ class Search(Style):
     sort: dict[str, Any] | None = None
     base: BaseURL | None = None
     starting_after: str | None = None
+    items_key: str = "data"  # "conversations", "tickets": the key each search's list object uses
 
     @property
     def mutable_order(self) -> bool:  # type: ignore[override]

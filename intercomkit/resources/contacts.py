@@ -7,11 +7,10 @@ from typing import Any
 
 from .._models import Contact, Model, check_contact_fields
 from .._pagination import Paginator
-from .._protocol.pages import CursorList, Search, check_per_page
-from .._protocol.query.builder import Query, field, sort_spec
-from .._protocol.query.plan import plan_search
+from .._protocol.pages import CursorList, check_per_page
+from .._protocol.query.builder import Query, field
 from ..errors import NotFound
-from ._base import Resource, listed, segment
+from ._base import Resource, listed, search_paginator, segment
 
 __all__ = ["Contacts"]
 
@@ -142,39 +141,13 @@ class Contacts(Resource):
         timezone (``client.workspace_timezone()``, one ``GET /me`` per client) when it is walked: bounds are widened
         to whole workspace days on the server and the exact bounds are applied here.
         """
-        plan = plan_search(query, resource="contacts")
-        sort_body = _sort(sort, order)
-        client = self._client
-
-        def style_for(server_query: dict[str, Any]) -> Search:
-            return Search(
-                "/contacts/search",
-                server_query,
-                per_page=check_per_page(per_page),
-                sort=sort_body,
-                base=client.base,
-            )
-
-        prepare = None
-        if plan.dated:
-
-            async def prepare() -> tuple[Search, Any]:
-                zoned = plan_search(query, resource="contacts", tz=await client.workspace_timezone())
-                return style_for(zoned.server_query), zoned.post_filter
-
-        return Paginator(
-            client,
-            style_for(plan.server_query),
+        return search_paginator(
+            self._client,
+            query,
+            resource="contacts",
             model=Contact,
             frame_builder="contacts_frame",
-            post_filter=plan.post_filter,
-            prepare=prepare,
+            sort=sort,
+            order=order,
+            per_page=per_page,
         )
-
-
-def _sort(sort: str | Mapping[str, str] | None, order: str) -> dict[str, str] | None:
-    if sort is None:
-        return None
-    if isinstance(sort, Mapping):
-        return sort_spec(sort.get("field", ""), sort.get("order", order))
-    return sort_spec(sort, order)

@@ -10,11 +10,14 @@ from datetime import date, datetime
 from typing import Any
 
 from ...errors import InvalidQuery
-from .fields import field_type
+from .fields import CUSTOM_PREFIXES, field_type
 from .validate import validated_json
 from .values import DATE_VALUE, WHOLE_DAY, convert, is_datelike
 
 __all__ = ["Field", "Filter", "Group", "Query", "build_query", "field", "sort_spec", "to_json"]
+
+
+_CUSTOM_PREFIXES = tuple(set(CUSTOM_PREFIXES.values()))
 
 
 class Query:
@@ -33,7 +36,8 @@ class Query:
         raise TypeError("combine filters with & and |, not `and`/`or`/`not`, and don't chain comparisons")
 
     def to_dict(self, resource: str = "contacts") -> dict[str, Any]:
-        """Intercom's JSON for this query, validated for ``resource`` ("contacts" or "companies")."""
+        """Intercom's JSON for this query, validated for ``resource`` ("contacts", "companies", "conversations",
+        "tickets")."""
         return build_query(self, resource=resource)
 
     def _json(self, annotate: bool = False) -> dict[str, Any]:  # pragma: no cover - abstract
@@ -59,7 +63,7 @@ class Filter(Query):
         node = {"field": self.field, "operator": self.operator, "value": value}
         if annotate and self.whole_day:
             node[WHOLE_DAY] = True
-        if annotate and self.dated and self.field.startswith("custom_attributes."):
+        if annotate and self.dated and self.field.startswith(_CUSTOM_PREFIXES):
             node[DATE_VALUE] = True
         return node
 

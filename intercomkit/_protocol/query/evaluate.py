@@ -10,7 +10,7 @@ from typing import Any
 from .. import days
 from ..numbers import is_number
 from .builder import Query
-from .fields import CUSTOM, DATE, STRING, TAG, fields_for
+from .fields import CUSTOM, DATE, STRING, TAG, custom_prefix, fields_for
 from .values import DATE_VALUE, WHOLE_DAY
 
 __all__ = ["evaluate"]
@@ -47,18 +47,20 @@ def evaluate(
     """
     if isinstance(query, Query):
         query = query._json(annotate=True)
-    result = _eval(query, item, fields_for(resource))
+    result = _eval(query, item, fields_for(resource), custom_prefix(resource))
     return result is not False
 
 
-def _eval(node: Mapping[str, Any], item: Mapping[str, Any], fields: dict[str, str]) -> bool | None:
+def _eval(
+    node: Mapping[str, Any], item: Mapping[str, Any], fields: dict[str, str], prefix: str
+) -> bool | None:
     if "field" not in node:
-        results = [_eval(child, item, fields) for child in node["value"]]
+        results = [_eval(child, item, fields, prefix) for child in node["value"]]
         if node["operator"] == "AND":
             return False if False in results else (None if None in results else True)
         return True if True in results else (None if None in results else False)
     name, op, v = node["field"], node["operator"], node["value"]
-    ftype = CUSTOM if name.startswith("custom_attributes.") else fields.get(name, STRING)
+    ftype = CUSTOM if name.startswith(prefix) else fields.get(name, STRING)
     if ftype == CUSTOM and node.get(DATE_VALUE) is True:
         ftype = DATE
     if ftype == TAG:

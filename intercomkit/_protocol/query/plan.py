@@ -5,6 +5,13 @@ workspace's timezone" (2.16, "Searching for Timestamp Fields"): ``> 14:00 on Mar
 The plan sends a superset (each sub-day bound widened to whole workspace days, ``>=``/``<=`` rewritten to ``>``/``<``)
 and, where that is not exact, a post filter (:func:`.evaluate.evaluate` over the original query) that keeps exactly
 the matching records. Day arithmetic lives in :mod:`..days`.
+
+The conversations and tickets searches document another rule: ``>`` is "Greater (or equal) than" and ``<`` "Lower
+(or equal) than" on integers and dates, to the second (no calendar-day matching is described there). There the plan
+turns each bound into its inclusive form: ``> t`` is sent as ``> t+1``, ``>= t`` as ``> t``, ``< t`` as ``< t-1``,
+``<= t`` as ``< t``; a ``date`` D is the UTC day's instants ``[D 00:00, D+1 00:00)``. Such plans are exact (no post
+filter) and need no workspace timezone, except a custom attribute compared with ``>``/``<`` (its type, integer or
+float, is unknown): it keeps its operator (a superset) and the post filter drops the bound itself.
 """
 
 from __future__ import annotations
@@ -14,10 +21,11 @@ from dataclasses import dataclass
 from datetime import UTC, tzinfo
 from typing import Any
 
+from ...errors import InvalidQuery
 from .. import days
 from .builder import Query, to_json
 from .evaluate import evaluate
-from .fields import DATE
+from .fields import CUSTOM, DATE, INCLUSIVE_BOUNDS, INTEGER
 from .validate import MAX_FILTERS_PER_GROUP, MAX_NESTING, leaf_type, validate_node
 from .values import WHOLE_DAY
 
@@ -59,6 +67,7 @@ def plan_search(
     """
     zone = tz or UTC
     query = validate_node(to_json(q, annotate=True), resource, 0, inclusive=True, keep_day=True)
+    inclusive = resource in INCLUSIVE_BOUNDS
     widened = dated = False
 
     def widen(node: dict[str, Any], depth: int) -> list[dict[str, Any]]:
@@ -66,6 +75,10 @@ def plan_search(
         if "field" not in node:
             parts = [widen(item, depth + 1) for item in node["value"]]
             return [{"operator": node["operator"], "value": _join(node["operator"], parts, depth + 1)}]
+        if inclusive:
+            leaves, exact = _inclusive_filter(node, leaf_type(node, resource))
+            widened = widened or not exact
+            return leaves
         if leaf_type(node, resource) != DATE or node["value"] is None:
             return [node]
         dated = True
@@ -141,6 +154,45 @@ def _server_date_filter(node: Mapping[str, Any], tz: tzinfo) -> tuple[list[dict[
     else:
         leaf, exact = _upper_bound(name, v + 1 if op == "<=" else v, tz)
     return [leaf], exact
+
+
+def _inclusive_filter(node: dict[str, Any], ftype: str) -> tuple[list[dict[str, Any]], bool]:
+    """The filters (ANDed) for one leaf of a search whose ``>``/``<`` include the bound, and whether they are exact.
+
+    Intercom (conversations, tickets): ">" "Greater (or equal) than", "<" "Lower (or equal) than".
+    """
+    name, op, v = node["field"], node["operator"], node["value"]
+    if (
+        ftype not in (DATE, INTEGER, CUSTOM)
+        or v is None
+        or op not in ("=", "!=", "<", ">", "<=", ">=", "IN", "NIN")
+    ):
+        return [node], True
+    if ftype == CUSTOM:
+        if op in (">=", "<="):
+            return [_leaf(name, op[0], v)], True
+        # An int bound on an attribute that may hold floats cannot be shifted by one: keep it, filter here.
+        return [node], op not in (">", "<")
+    if ftype == DATE and node.get(WHOLE_DAY):
+        first, end = days.day_start(days.day_number(int(v))), days.day_start(days.day_number(int(v)) + 1)
+        if op in ("!=", "IN", "NIN"):
+            raise InvalidQuery(
+                f"{op!r} on {name!r} with a date (a whole day) cannot be sent as one filter: compare with "
+                "< and > for the day's bounds, or give a datetime (an exact second)"
+            )
+        lower = {"=": first, ">": end, ">=": first}.get(op)
+        upper = {"=": end, "<": first, "<=": end}.get(op)
+        leaves = []
+        if lower is not None:
+            leaves.append(_leaf(name, ">", lower))
+        if upper is not None:
+            leaves.append(_leaf(name, "<", upper - 1))
+        return leaves, True
+    # An exact second (or an integer): x > t is x >= t + 1, x < t is x <= t - 1.
+    shifted = {">": (">", 1), ">=": (">", 0), "<": ("<", -1), "<=": ("<", 0)}.get(op)
+    if shifted is None:
+        return [{"field": name, "operator": op, "value": v}], True
+    return [_leaf(name, shifted[0], int(v) + shifted[1])], True
 
 
 def _leaf(name: str, operator: str, value: int) -> dict[str, Any]:

@@ -1,9 +1,10 @@
-"""Intercom's rules for a search query (``POST /contacts/search``, ``POST /companies/search``, API 2.16), checked
-before any request and reported as :class:`~intercomkit.errors.InvalidQuery`:
+"""Intercom's rules for a search query (``POST /contacts/search``, ``/companies/search``, ``/conversations/search``,
+``/tickets/search``, API 2.16), checked before any request and reported as :class:`~intercomkit.errors.InvalidQuery`:
 
 * groups (``AND``/``OR``) nest at most 2 levels: a group inside a group is fine, a third level is not;
 * at most 15 filters in one group, and no empty group;
-* the operator must suit the field's type (``OPERATORS_BY_TYPE``); ``custom_attributes.<name>`` accepts any operator;
+* the operator must suit the field's type (``operators_for``: ``OPERATORS_BY_TYPE`` for contacts and companies,
+  ``INCLUSIVE_OPERATORS_BY_TYPE`` for conversations and tickets); a custom attribute accepts any operator;
 * ``IN``/``NIN`` take a list; values must have the field's type; unknown fields get a did-you-mean.
 """
 
@@ -15,14 +16,26 @@ from typing import Any
 
 from ...errors import InvalidQuery
 from ..numbers import is_int
-from .fields import BOOLEAN, CUSTOM, DATE, INTEGER, STRING, TAG, field_type, fields_for
+from .fields import (
+    BOOLEAN,
+    CUSTOM,
+    DATE,
+    INCLUSIVE_BOUNDS,
+    INTEGER,
+    STRING,
+    TAG,
+    field_type,
+    fields_for,
+)
 from .values import DATE_VALUE, WHOLE_DAY, convert
 
 __all__ = [
     "MAX_FILTERS_PER_GROUP",
+    "INCLUSIVE_OPERATORS_BY_TYPE",
     "MAX_NESTING",
     "OPERATORS_BY_TYPE",
     "leaf_type",
+    "operators_for",
     "validate_node",
     "validated_json",
 ]
@@ -39,7 +52,23 @@ OPERATORS_BY_TYPE: dict[str, frozenset[str]] = {
     TAG: frozenset({"=", "!="}),
     CUSTOM: frozenset({"=", "!=", "IN", "NIN", "<", ">", "<=", ">=", "~", "!~", "^", "$"}),
 }
+# The "Accepted Operators" table of the conversations and tickets searches: "=", "!=", "IN", "NIN" on "All" types,
+# ">"/"<" ("Greater (or equal) than") on integers and dates, the text operators on strings; no ">=" or "<=".
+INCLUSIVE_OPERATORS_BY_TYPE: dict[str, frozenset[str]] = {
+    STRING: frozenset({"=", "!=", "IN", "NIN", "~", "!~", "^", "$"}),
+    INTEGER: frozenset({"=", "!=", "IN", "NIN", "<", ">"}),
+    DATE: frozenset({"=", "!=", "IN", "NIN", "<", ">"}),
+    BOOLEAN: frozenset({"=", "!=", "IN", "NIN"}),
+    CUSTOM: OPERATORS_BY_TYPE[CUSTOM],
+}
 _ALL_OPERATORS = OPERATORS_BY_TYPE[CUSTOM]
+
+
+def operators_for(resource: str) -> dict[str, frozenset[str]]:
+    """The operators each field type accepts in ``resource``'s search."""
+    return INCLUSIVE_OPERATORS_BY_TYPE if resource in INCLUSIVE_BOUNDS else OPERATORS_BY_TYPE
+
+
 _CONTACT_ROLES = frozenset({"user", "lead"})
 
 
@@ -99,15 +128,21 @@ def _validate_filter(
         raise InvalidQuery(
             f"unknown operator {operator!r} on {name!r}; valid: {', '.join(sorted(_ALL_OPERATORS))}"
         )
-    allowed = OPERATORS_BY_TYPE[ftype]
-    if ftype == DATE and operator in ("<=", ">=") and inclusive:
+    allowed = operators_for(resource)[ftype]
+    # plan_search rewrites ">="/"<=" into what the search accepts: on dates for every resource, and on integers
+    # too where ">"/"<" include the bound.
+    rewritten = ftype == DATE or (ftype == INTEGER and resource in INCLUSIVE_BOUNDS)
+    if rewritten and operator in ("<=", ">=") and inclusive:
         allowed = allowed | {"<=", ">="}
     if operator not in allowed:
         hint = ""
-        if ftype == DATE and operator in ("<=", ">="):
+        if rewritten and operator in ("<=", ">="):
             hint = (
                 "; Intercom matches dates by day: use > (day before) / < (day after), "
                 "or search through plan_search()/client.contacts.search(), which rewrite it"
+                if resource not in INCLUSIVE_BOUNDS
+                else f"; Intercom's > and < include the bound on {resource}: search through plan_search()/"
+                f"client.{resource}.search(), which rewrite it"
             )
         raise InvalidQuery(
             f"operator {operator!r} is not valid on {ftype} field {name!r}; valid: {', '.join(sorted(allowed))}{hint}"

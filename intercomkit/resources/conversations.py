@@ -1,0 +1,207 @@
+"""``client.conversations``: list, search (``POST /conversations/search``), one conversation with its parts, and
+conversations or their parts as typed frames (parts fetched concurrently, one ``GET /conversations/{id}`` each)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import anyio
+
+from .._models import Conversation
+from .._pagination import Paginator
+from .._protocol.pages import CursorList, check_per_page
+from .._protocol.query.builder import Query
+from ..errors import NotFound
+from ._base import Resource, search_paginator, segment
+
+__all__ = ["DEFAULT_CONCURRENCY", "Conversations", "Fetched", "fetch_each"]
+
+logger = logging.getLogger("intercomkit")
+
+# Conversations fetched at once for their parts: enough to hide latency; the client's rate-limit waits and 429
+# handling keep the pace within the workspace's limit.
+DEFAULT_CONCURRENCY = 16
+
+
+@dataclass
+class Fetched:
+    """Conversations fetched one by one: those found (in the order asked), and the ids that answered 404 (deleted
+    since they were listed, or never there)."""
+
+    conversations: list[Conversation] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+
+    @property
+    def parts_truncated(self) -> list[str]:
+        """Ids of the conversations with more parts than Intercom returned ("at most 500")."""
+        return [c.id or "" for c in self.conversations if c.parts_truncated]
+
+
+async def fetch_each(ids: Iterable[str], fetch: Callable[[str], Awaitable[None]], concurrency: int) -> None:
+    """Calls ``fetch(id)`` for every id, at most ``concurrency`` at once (anyio workers sharing one iterator). The
+    first error cancels the rest and is raised as itself, not inside an exception group."""
+    if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
+        raise ValueError(f"concurrency must be a positive integer, got {concurrency!r}")
+    pending = iter(ids)
+    errors: list[Exception] = []
+
+    async def worker() -> None:
+        for ident in pending:
+            try:
+                await fetch(ident)
+            except Exception as exc:
+                errors.append(exc)
+                group.cancel_scope.cancel()
+                return
+
+    async with anyio.create_task_group() as group:
+        for _ in range(concurrency):
+            group.start_soon(worker)
+    if errors:
+        raise errors[0]
+
+
+class Conversations(Resource):
+    """Conversations. Every listing always sends ``per_page`` (default 150, Intercom's maximum; its default is 20)."""
+
+    def list(self, per_page: int = 150) -> Paginator[Conversation]:
+        """Every conversation (``GET /conversations``), without parts: ``async for c in …`` or ``.frame()``."""
+        style = CursorList(
+            "/conversations",
+            per_page=check_per_page(per_page),
+            base=self._client.base,
+            items_key="conversations",
+        )
+        return Paginator(self._client, style, model=Conversation, frame_builder="conversations_frame")
+
+    def search(
+        self,
+        query: Query | Mapping[str, Any],
+        sort: str | Mapping[str, str] | None = None,
+        per_page: int = 150,
+        *,
+        order: str = "ascending",
+    ) -> Paginator[Conversation]:
+        """Conversations matching ``query`` (``ik.field(...)`` expressions or Intercom's raw JSON), without parts.
+
+        Checked before any request against the conversation search's fields and types (``InvalidQuery``).
+        Bounds mean what they say: Intercom's ``>``/``<`` on this search are "Greater (or equal) than" / "Lower (or
+        equal) than", so ``field("created_at") > t`` is sent as ``> t+1``; ``>=``/``<=`` work too, and a
+        ``datetime.date`` is the whole UTC day."""
+        return search_paginator(
+            self._client,
+            query,
+            resource="conversations",
+            model=Conversation,
+            frame_builder="conversations_frame",
+            sort=sort,
+            order=order,
+            per_page=per_page,
+        )
+
+    async def get(self, conversation_id: str, *, display_as: str | None = None) -> Conversation:
+        """One conversation with its parts (``.parts``; Intercom returns at most the 500 most recent, see
+        ``.parts_truncated``). ``display_as="plaintext"`` asks Intercom for bodies as text. An unknown id raises
+        ``NotFound``."""
+        path = f"/conversations/{segment(conversation_id, 'conversation_id')}"
+        params = {"display_as": display_as} if display_as is not None else None
+        return Conversation(await self._on("conversation", conversation_id, "GET", path, params=params))
+
+    async def get_many(self, ids: Iterable[str], *, concurrency: int = DEFAULT_CONCURRENCY) -> Fetched:
+        """Many conversations with their parts, fetched concurrently (at most ``concurrency`` requests at once, at
+        the pace the client's rate limit allows). An id that answers 404 (a conversation deleted meanwhile) is
+        skipped and listed in ``missing``, not an error; any other error is raised."""
+        wanted = list(dict.fromkeys(str(i) for i in ids))
+        for ident in wanted:
+            segment(ident, "conversation id")
+        found: dict[str, Conversation] = {}
+        missing: list[str] = []
+
+        async def one(ident: str) -> None:
+            try:
+                found[ident] = await self.get(ident)
+            except NotFound:
+                missing.append(ident)
+
+        await fetch_each(wanted, one, concurrency)
+        if missing:
+            logger.info("%d conversation(s) not found (deleted meanwhile?): skipped", len(missing))
+        return Fetched([found[i] for i in wanted if i in found], [i for i in wanted if i in set(missing)])
+
+    async def attributes(self, *, include_archived: bool = False) -> list[Any]:
+        """The workspace's conversation attributes (see ``client.data_attributes.list(model="conversation")``)."""
+        return await self._client.data_attributes.list(
+            model="conversation", include_archived=include_archived
+        )
+
+    async def frame(
+        self,
+        query: Query | Mapping[str, Any] | None = None,
+        limit: int | None = None,
+        *,
+        names: bool = False,
+        admins: Any = None,
+        teams: Any = None,
+        attributes: Any = "auto",
+        progress: bool | None = None,
+        **options: Any,
+    ) -> Any:
+        """Conversations as a typed DataFrame, one row each: every conversation (``list()``) or those matching
+        ``query`` (``search()``).
+
+        ``names=True`` adds ``admin_assignee_name`` and ``team_assignee_name`` (reads ``/admins`` and ``/teams``);
+        or pass ``admins=`` / ``teams=`` frames. ``attributes``: the conversation data attributes that type the
+        ``custom.*`` columns; ``"auto"`` reads them when the token may (else the types are inferred from values),
+        ``None`` always infers. ``options``: ``dtype_backend="pyarrow"``."""
+        paginator = self.list() if query is None else self.search(query)
+        items = await paginator.raw(limit, progress=progress)
+        if names:
+            admins = admins if admins is not None else await self._client.admins.list()
+            teams = teams if teams is not None else await self._client.teams.list()
+        if isinstance(attributes, str) and attributes == "auto":
+            attributes = await self._client.data_attributes.readable("conversation")
+        from .._frames import conversations_frame
+
+        return conversations_frame(items, attributes=attributes, admins=admins, teams=teams, **options)
+
+    async def parts_frame(
+        self,
+        query: Query | Mapping[str, Any] | None = None,
+        *,
+        ids: Iterable[str] | None = None,
+        limit: int | None = None,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        **options: Any,
+    ) -> Any:
+        """The parts of conversations as a typed DataFrame, one row per part: of the conversations with ``ids``, or
+        of those matching ``query`` (every conversation when both are ``None``; ``limit`` caps how many).
+
+        Each conversation is one ``GET /conversations/{id}``, fetched concurrently (``concurrency`` at once) under
+        the client's rate limit. A conversation deleted meanwhile (404) is skipped; its id is in
+        ``frame.attrs["missing"]``. Intercom returns at most the 500 most recent parts of a conversation: the ids of
+        conversations cut short are in ``frame.attrs["parts_truncated"]`` (both are logged too)."""
+        if ids is not None and query is not None:
+            raise TypeError("parts_frame() takes query= or ids=, not both")
+        if ids is None:
+            paginator = self.list() if query is None else self.search(query)
+            ids = [str(c["id"]) for c in await paginator.raw(limit) if c.get("id") is not None]
+        elif isinstance(ids, str):
+            raise TypeError("ids must be a list of conversation ids, not one string")
+        elif limit is not None:
+            ids = list(ids)[:limit]
+        fetched = await self.get_many(ids, concurrency=concurrency)
+        from .._frames import parts_frame
+
+        frame = parts_frame(fetched.conversations, **options)
+        frame.attrs["missing"] = fetched.missing
+        frame.attrs["parts_truncated"] = fetched.parts_truncated
+        if fetched.parts_truncated:
+            logger.warning(
+                "%d conversation(s) have more parts than Intercom returns (the 500 most recent): %s",
+                len(fetched.parts_truncated),
+                ", ".join(fetched.parts_truncated[:10]),
+            )
+        return frame
