@@ -68,7 +68,7 @@ def message_kind(
     return message_type, None
 
 
-def admin_id(value: Any) -> int:
+def admin_id(value: Any, what: str = "from_admin") -> int:
     """The sender as the integer the spec asks for; a contact id (or anything else) raises ``SendError``."""
     if isinstance(value, Mapping) or hasattr(value, "raw"):
         raw = value.raw if hasattr(value, "raw") else value
@@ -83,11 +83,11 @@ def admin_id(value: Any) -> int:
         return int(value.strip())
     if isinstance(value, str) and _CONTACT_ID.match(value.strip()):
         raise SendError(
-            f"from_admin={value!r} looks like a contact id: messages are sent by an admin (teammate); "
+            f"{what}={value!r} looks like a contact id: this is done by an admin (teammate); "
             "pick an id from client.admins.list()"
         )
     raise SendError(
-        f"from_admin must be an admin id such as '991267816' (see client.admins.list()), got {value!r}"
+        f"{what} must be an admin id such as '991267816' (see client.admins.list()), got {value!r}"
     )
 
 

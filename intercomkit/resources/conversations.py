@@ -10,11 +10,12 @@ from typing import Any
 
 import anyio
 
-from .._models import Conversation
+from .._models import Conversation, Model
 from .._pagination import Paginator
 from .._protocol.pages import CursorList, check_per_page
 from .._protocol.query.builder import Query
 from ..errors import NotFound
+from ..messages._payload import admin_id
 from ._base import Resource, search_paginator, segment
 
 __all__ = ["DEFAULT_CONCURRENCY", "Conversations", "Fetched", "fetch_each"]
@@ -131,6 +132,65 @@ class Conversations(Resource):
             logger.info("%d conversation(s) not found (deleted meanwhile?): skipped", len(missing))
         return Fetched([found[i] for i in wanted if i in found], [i for i in wanted if i in set(missing)])
 
+    # -- thin actions: one request each. Replies, closes and assignments add a part, so they are never retried after
+    # they may have reached Intercom (an ambiguous failure raises OutcomeUnknown); tagging twice changes nothing.
+
+    async def reply(self, conversation_id: str, body: str, *, admin: Any, note: bool = False) -> Conversation:
+        """An admin's reply (``note=True``: an internal note) — ``POST /conversations/{id}/reply``."""
+        payload = {
+            "message_type": "note" if note else "comment",
+            "type": "admin",
+            "admin_id": str(admin_id(admin, "admin")),
+            "body": _text(body, "body"),
+        }
+        return await self._act(conversation_id, "/reply", payload)
+
+    async def close(self, conversation_id: str, *, admin: Any, body: str | None = None) -> Conversation:
+        """Close the conversation as ``admin`` (with an optional closing message)."""
+        payload: dict[str, Any] = {
+            "message_type": "close",
+            "type": "admin",
+            "admin_id": str(admin_id(admin, "admin")),
+        }
+        if body is not None:
+            payload["body"] = _text(body, "body")
+        return await self._act(conversation_id, "/parts", payload)
+
+    async def reopen(self, conversation_id: str, *, admin: Any) -> Conversation:
+        payload = {"message_type": "open", "admin_id": str(admin_id(admin, "admin"))}
+        return await self._act(conversation_id, "/parts", payload)
+
+    async def assign(
+        self, conversation_id: str, *, admin: Any, to_admin: Any = None, to_team: str | int | None = None
+    ) -> Conversation:
+        """Assign to an admin (``to_admin``) or a team (``to_team``), as ``admin``."""
+        if (to_admin is None) == (to_team is None):
+            raise TypeError("assign() takes exactly one of to_admin= or to_team=")
+        target, assignee = (
+            ("admin", str(admin_id(to_admin, "to_admin"))) if to_team is None else ("team", to_team)
+        )
+        payload = {
+            "message_type": "assignment",
+            "type": target,
+            "admin_id": str(admin_id(admin, "admin")),
+            "assignee_id": _ident(assignee, "to_team"),
+        }
+        return await self._act(conversation_id, "/parts", payload)
+
+    async def tag(self, conversation_id: str, tag_id: str, *, admin: Any) -> Any:
+        """Tag the conversation (``POST /conversations/{id}/tags``); returns the tag."""
+        path = f"/conversations/{segment(conversation_id, 'conversation_id')}/tags"
+        payload = {"id": _ident(tag_id, "tag_id"), "admin_id": str(admin_id(admin, "admin"))}
+        return Model(
+            await self._on(
+                "conversation or tag", conversation_id, "POST", path, json=payload, repeatable=True
+            )
+        )
+
+    async def _act(self, conversation_id: str, suffix: str, payload: dict[str, Any]) -> Conversation:
+        path = f"/conversations/{segment(conversation_id, 'conversation_id')}{suffix}"
+        return Conversation(await self._on("conversation", conversation_id, "POST", path, json=payload))
+
     async def attributes(self, *, include_archived: bool = False) -> list[Any]:
         """The workspace's conversation attributes (see ``client.data_attributes.list(model="conversation")``)."""
         return await self._client.data_attributes.list(
@@ -205,3 +265,14 @@ class Conversations(Resource):
                 ", ".join(fetched.parts_truncated[:10]),
             )
         return frame
+
+
+def _text(value: Any, what: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise TypeError(f"{what} must be a non-empty str")
+    return value
+
+
+def _ident(value: Any, what: str) -> str:
+    segment(value, what)  # the same checks as an id in a path: a non-empty str or int
+    return str(value).strip()

@@ -61,19 +61,19 @@ class DataAttributes(Resource):
     ``custom.*`` columns."""
 
     async def list(self, model: str = "contact", *, include_archived: bool = False) -> list[Model]:
-        """``model`` is "contact", "company" or "conversation". For conversations, 2.16 points to ``GET
-        /conversations/attributes`` ("For conversation attributes, use GET /conversations/attributes instead"):
-        it is asked when ``/data_attributes`` refuses the model."""
+        """``model`` is "contact", "company" or "conversation". Conversations' attributes come from ``GET
+        /conversations/attributes`` (2.16: "For conversation attributes, use GET /conversations/attributes
+        instead"), or ``/data_attributes?model=conversation`` where that route is unknown."""
         if model not in _MODELS:
             raise ValueError(f"model must be one of {', '.join(_MODELS)}, got {model!r}")
         if model != "conversation":
             return await self._attributes(model, include_archived)
+        params = {"include_archived": "true"} if include_archived else None
         try:
-            return await self._attributes(model, include_archived)
-        except (BadRequest, NotFound, UnprocessableEntity):
-            params = {"include_archived": "true"} if include_archived else None
             body = await self._client.request("GET", "/conversations/attributes", params=params)
-            return [Model(attr) for attr in listed(body, "data")]
+        except NotFound:
+            return await self._attributes(model, include_archived)
+        return [Model(attr) for attr in listed(body, "data")]
 
     async def readable(self, model: str) -> list[Model] | None:
         """``list(model)``, or ``None`` when this token may not read it (frames then infer types from values)."""
