@@ -27,7 +27,7 @@ from .fields import (
     field_type,
     fields_for,
 )
-from .values import DATE_VALUE, WHOLE_DAY, convert
+from .values import DATE_VALUE, WHOLE_DAY, convert, is_datelike
 
 __all__ = [
     "MAX_FILTERS_PER_GROUP",
@@ -163,6 +163,9 @@ def leaf_type(node: Mapping[str, Any], resource: str) -> str:
 
 
 def _check_value(name: str, ftype: str, operator: str, value: Any) -> Any:
+    if ftype not in (DATE, CUSTOM) and is_datelike(value):
+        # convert() would make it unix seconds, which an integer field would take as a number.
+        raise InvalidQuery(f"{name!r} is a {ftype} field; got a date or datetime")
     value = convert(value)
     if operator in ("IN", "NIN"):
         if not isinstance(value, list):
