@@ -8,10 +8,10 @@ from datetime import UTC, date, datetime
 
 import pandas as pd
 import pytest
+from fake_support import T0, FakeSupport, conversation, ticket
 
 import intercomkit as ik
 from intercomkit.errors import InvalidQuery, NotFound
-from support.fake_support import T0, FakeSupport, conversation, ticket
 
 pytestmark = pytest.mark.anyio
 

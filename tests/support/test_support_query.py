@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from fake_support import matches
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -21,7 +22,6 @@ from intercomkit._protocol.query.fields import (
 from intercomkit._protocol.query.plan import plan_search
 from intercomkit._protocol.query.validate import INCLUSIVE_OPERATORS_BY_TYPE
 from intercomkit.errors import InvalidQuery
-from support.fake_support import matches
 
 OPERATORS = ["=", "!=", "IN", "NIN", "<", ">", "<=", ">=", "~", "!~", "^", "$"]
 TABLES = {"conversations": CONVERSATION_FIELDS, "tickets": TICKET_FIELDS}
