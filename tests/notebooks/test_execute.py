@@ -15,7 +15,14 @@ from .conftest import NOTEBOOKS
 
 nbclient = pytest.importorskip("nbclient")
 
-EXPECTED = {"01-quickstart", "02-explore-contacts", "03-bulk-export", "04-send-messages", "05-webhooks"}
+EXPECTED = {
+    "01-quickstart",
+    "02-explore-contacts",
+    "03-bulk-export",
+    "04-send-messages",
+    "05-webhooks",
+    "06-support-data",
+}
 
 # Things that look like credentials: Intercom access tokens are base64 ("dG9rOm…"), OAuth codes and client
 # secrets long hex or base64 runs. The sandbox's demo token is the word "sandbox", which is no secret.
@@ -132,10 +139,20 @@ def _check_webhooks(nb: nbformat.NotebookNode, work: Path) -> None:
     assert results == ["401"]  # a wrong signature is refused
 
 
+def _check_support(nb: nbformat.NotebookNode, work: Path) -> None:
+    text = _text(nb)
+    assert re.search(r"\d+ conversations, \d+ open", text)
+    found = re.search(r"(\d+) closed conversations waited more than a day", text)
+    parts = re.search(r"(\d+) parts of (\d+) conversations", text)
+    assert found and parts and int(found.group(1)) > 0 and 0 < int(parts.group(2)) <= int(found.group(1))
+    assert re.search(r"\d+ tickets", text)
+
+
 CHECKS = {
     "01-quickstart": _check_quickstart,
     "02-explore-contacts": _check_explore,
     "03-bulk-export": _check_export,
     "04-send-messages": _check_messages,
     "05-webhooks": _check_webhooks,
+    "06-support-data": _check_support,
 }
