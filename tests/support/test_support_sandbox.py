@@ -223,3 +223,26 @@ def test_sync_facade_against_the_sandbox(sandbox):
     finally:
         client.sync.close()
     assert (frame["state"] == "closed").all() and set(parts["conversation_id"]) == set(frame["id"][:3])
+
+
+async def test_parts_frame_under_a_rate_limit_and_faults_returns_exactly_the_sandboxs_parts():
+    from fake_clock import FakeClock
+
+    from intercomkit.sandbox import Faults
+
+    clock = FakeClock()
+    kinds = ("500", "503", "429burst", "drop", "truncate")
+    sandbox = Sandbox(
+        contacts=30, conversations=60, tickets=0, seed=8, clock=clock, sleep=clock.sleep, rate_limit=10,
+        faults=Faults(rate=0.15, seed=4, kinds=kinds),
+    )  # fmt: skip
+    ids = sandbox.conversation_ids()
+    async with sandbox.client(clock=clock, sleep=clock.sleep) as client:
+        parts = await client.conversations.parts_frame(ids=ids, concurrency=8)
+        stats = client.stats
+    expected = []
+    for cid in ids:
+        conv = sandbox.get_conversation(cid)
+        expected += [(cid, p["id"]) for p in conv["conversation_parts"]["conversation_parts"]]
+    assert sorted(zip(parts["conversation_id"], parts["id"], strict=True)) == sorted(expected)
+    assert parts.attrs["missing"] == [] and stats.retries > 0 and stats.rate_limited > 0
