@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 from fake_support import conversation, ticket
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import intercomkit as ik
@@ -71,6 +71,7 @@ odd = st.recursive(
 )
 
 
+@settings(max_examples=30, deadline=None)  # each example builds three frames
 @given(st.lists(st.dictionaries(st.sampled_from(sorted(conversation(0))), odd, max_size=8), max_size=4))
 def test_odd_records_never_abort_a_frame(records):
     assert len(ik.conversations_frame(records)) == len(records)
