@@ -115,6 +115,8 @@ class Conversations(Resource):
         """Many conversations with their parts, fetched concurrently (at most ``concurrency`` requests at once, at
         the pace the client's rate limit allows). An id that answers 404 (a conversation deleted meanwhile) is
         skipped and listed in ``missing``, not an error; any other error is raised."""
+        if isinstance(ids, str):
+            raise TypeError("ids must be a list of conversation ids, not one string")
         wanted = list(dict.fromkeys(str(i) for i in ids))
         for ident in wanted:
             segment(ident, "conversation id")
@@ -130,7 +132,8 @@ class Conversations(Resource):
         await fetch_each(wanted, one, concurrency)
         if missing:
             logger.info("%d conversation(s) not found (deleted meanwhile?): skipped", len(missing))
-        return Fetched([found[i] for i in wanted if i in found], [i for i in wanted if i in set(missing)])
+        gone = set(missing)
+        return Fetched([found[i] for i in wanted if i in found], [i for i in wanted if i in gone])
 
     # -- thin actions: one request each. Replies, closes and assignments add a part, so they are never retried after
     # they may have reached Intercom (an ambiguous failure raises OutcomeUnknown); tagging twice changes nothing.
@@ -248,9 +251,7 @@ class Conversations(Resource):
         if ids is None:
             paginator = self.list() if query is None else self.search(query)
             ids = [str(c["id"]) for c in await paginator.raw(limit) if c.get("id") is not None]
-        elif isinstance(ids, str):
-            raise TypeError("ids must be a list of conversation ids, not one string")
-        elif limit is not None:
+        elif limit is not None and not isinstance(ids, str):
             ids = list(ids)[:limit]
         fetched = await self.get_many(ids, concurrency=concurrency)
         from .._frames import parts_frame
