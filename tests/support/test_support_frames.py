@@ -77,3 +77,16 @@ def test_odd_records_never_abort_a_frame(records):
     assert len(ik.conversations_frame(records)) == len(records)
     ik.parts_frame(records)
     assert len(ik.tickets_frame(records)) == len(records)
+
+
+def test_assignee_names_from_admins_and_teams_frames():
+    admins = ik.admins_frame([{"id": "7", "name": "Ada"}])
+    teams = pd.DataFrame({"id": ["11"], "name": ["Support"]})
+    frame = ik.conversations_frame([conversation(0), conversation(1)], admins=admins, teams=teams)
+    columns = list(frame.columns)
+    assert columns[columns.index("team_assignee_id") + 1 : columns.index("team_assignee_id") + 3] == [
+        "admin_assignee_name",
+        "team_assignee_name",
+    ]
+    assert frame["admin_assignee_name"].tolist() == ["Ada", "Ada"]
+    assert pd.isna(frame["team_assignee_name"][0]) and frame["team_assignee_name"][1] == "Support"
