@@ -54,7 +54,7 @@ class Filter(Query):
         self.operator = operator
         # A ``date`` (not a datetime) means a whole calendar day; it becomes an int below, so remember it. A custom
         # attribute compared with a date or datetime is a Date custom attribute: remember that too.
-        self.whole_day = isinstance(value, date) and not isinstance(value, datetime)
+        self.whole_day = _is_day(value)
         self.dated = is_datelike(value)
         self.value = convert(value)
 
@@ -153,6 +153,13 @@ class Field:
 
     def endswith(self, text: str) -> Filter:
         return Filter(self.name, "$", text)
+
+
+def _is_day(value: Any) -> bool:
+    """A ``date`` (not a datetime), or a list holding one: a whole day, which no single instant can stand for."""
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return any(_is_day(v) for v in value)
+    return isinstance(value, date) and not isinstance(value, datetime)
 
 
 def _as_list(values: Any, method: str) -> list[Any]:

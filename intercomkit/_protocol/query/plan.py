@@ -174,12 +174,12 @@ def _inclusive_filter(node: dict[str, Any], ftype: str) -> tuple[list[dict[str, 
         # An int bound on an attribute that may hold floats cannot be shifted by one: keep it, filter here.
         return [node], op not in (">", "<")
     if ftype == DATE and node.get(WHOLE_DAY):
-        first, end = days.day_start(days.day_number(int(v))), days.day_start(days.day_number(int(v)) + 1)
         if op in ("!=", "IN", "NIN"):
             raise InvalidQuery(
                 f"{op!r} on {name!r} with a date (a whole day) cannot be sent as one filter: compare with "
                 "< and > for the day's bounds, or give a datetime (an exact second)"
             )
+        first, end = days.day_start(days.day_number(int(v))), days.day_start(days.day_number(int(v)) + 1)
         lower = {"=": first, ">": end, ">=": first}.get(op)
         upper = {"=": end, "<": first, "<=": end}.get(op)
         leaves = []
