@@ -10,14 +10,11 @@ from datetime import date, datetime
 from typing import Any
 
 from ...errors import InvalidQuery
-from .fields import CUSTOM_PREFIXES, field_type
+from .fields import field_type
 from .validate import validated_json
 from .values import DATE_VALUE, WHOLE_DAY, convert, is_datelike
 
 __all__ = ["Field", "Filter", "Group", "Query", "build_query", "field", "sort_spec", "to_json"]
-
-
-_CUSTOM_PREFIXES = tuple(set(CUSTOM_PREFIXES.values()))
 
 
 class Query:
@@ -63,8 +60,8 @@ class Filter(Query):
         node = {"field": self.field, "operator": self.operator, "value": value}
         if annotate and self.whole_day:
             node[WHOLE_DAY] = True
-        if annotate and self.dated and self.field.startswith(_CUSTOM_PREFIXES):
-            node[DATE_VALUE] = True
+        if annotate and self.dated:
+            node[DATE_VALUE] = True  # a Date custom attribute; on any other non-date field, a mistake
         return node
 
     def __repr__(self) -> str:

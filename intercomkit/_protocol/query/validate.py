@@ -147,6 +147,8 @@ def _validate_filter(
         raise InvalidQuery(
             f"operator {operator!r} is not valid on {ftype} field {name!r}; valid: {', '.join(sorted(allowed))}{hint}"
         )
+    if node.get(DATE_VALUE) is True and ftype != DATE:
+        raise InvalidQuery(f"{name!r} is not a date field ({ftype}); got a date or datetime")
     value = _check_value(name, ftype, operator, node["value"])
     out = {"field": name, "operator": operator, "value": value}
     if keep_day and ftype == DATE and node.get(WHOLE_DAY) is True and value is not None:
@@ -165,7 +167,7 @@ def leaf_type(node: Mapping[str, Any], resource: str) -> str:
 def _check_value(name: str, ftype: str, operator: str, value: Any) -> Any:
     if ftype not in (DATE, CUSTOM) and is_datelike(value):
         # convert() would make it unix seconds, which an integer field would take as a number.
-        raise InvalidQuery(f"{name!r} is a {ftype} field; got a date or datetime")
+        raise InvalidQuery(f"{name!r} is not a date field ({ftype}); got a date or datetime")
     value = convert(value)
     if operator in ("IN", "NIN"):
         if not isinstance(value, list):
