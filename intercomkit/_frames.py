@@ -233,7 +233,7 @@ def _names(listing: Any) -> dict[str, str] | None:
     if listing is None:
         return None
     if hasattr(listing, "columns"):
-        return {str(i): str(n) for i, n in zip(listing["id"], listing["name"], strict=True) if n is not None}
+        return {str(i): n for i, n in zip(listing["id"], listing["name"], strict=True) if isinstance(n, str)}
     return {
         str(r.get("id")): str(r.get("name"))
         for r in (getattr(x, "raw", x) for x in listing)
