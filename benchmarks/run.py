@@ -10,7 +10,8 @@ exactly once, the right row counts -- never timings.
 Rows: 1 latency-bound export, 2 rate-bound export, 3 peak RSS exporting to CSV, 4 pages -> DataFrame,
 5 per-request client overhead (in-process transport), 6 search correctness with per_page 50, 7 support metrics
 on the wall clock (``benchmarks/support.py``, also runnable alone), 8 a fleet of rate-limited workspaces on Dask
-(``benchmarks/fleet.py``; needs the fleet extra).
+(``benchmarks/fleet.py``; needs the fleet extra), cpu the exporting process's CPU seconds per 100 000 contacts to
+CSV and Parquet (``benchmarks/cpu.py``).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ import httpx
 
 from ._server import ROOT, TOKEN, served
 
+ROWS = ("1", "2", "3", "4", "5", "6", "7", "8", "cpu")
 EVERYTHING = {"field": "created_at", "operator": ">", "value": 0}
 PER_PAGE = 150
 
@@ -52,6 +54,7 @@ class Row:
     result: str = ""  # ratios / verdict
     target: str = ""
     notes: list[str] = field(default_factory=list)
+    figures: dict[str, Any] = field(default_factory=dict)  # machine-readable, at the top of the row's JSON
 
 
 # -- contenders: fetch every contact ----------------------------------------------------------------------------
@@ -492,6 +495,12 @@ def _row_fleet(workspaces: int, contacts: int, rate: int, quick: bool) -> Row:
     return row_fleet(workspaces, contacts, rate, 50.0, Row, in_flight=(1, 2) if quick else (1, 2, 4))
 
 
+def _row_cpu(n: int, latency_ms: float, runs: int, tmp: str) -> Row:
+    from .cpu import row_cpu
+
+    return row_cpu(n, latency_ms, runs, tmp, Row)
+
+
 # -- table ------------------------------------------------------------------------------------------------------
 
 
@@ -529,6 +538,11 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["--rss-child"]:
         rss_child(argv[1], argv[2], argv[3], int(argv[4]))
         return 0
+    if argv[:1] == ["--cpu-child"]:
+        from .cpu import cpu_child
+
+        cpu_child(argv[1], argv[2], argv[3], int(argv[4]))
+        return 0
     p = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true", help="small sizes (< 1 minute); checks correctness only")
     p.add_argument("--contacts-latency", type=int, default=None, metavar="N", help="row 1 (default 100 000)")
@@ -557,7 +571,11 @@ def main(argv: list[str] | None = None) -> int:
         "--fleet-contacts", type=int, default=None, metavar="N", help="row 8, each (default 6 000)"
     )
     p.add_argument("--fleet-rate", type=int, default=10, help="row 8: requests/s per workspace (default 10)")
-    p.add_argument("--rows", default="1,2,3,4,5,6,7,8", help="which rows to run, e.g. 1,6")
+    p.add_argument("--contacts-cpu", type=int, default=None, metavar="N", help="row cpu (default 100 000)")
+    p.add_argument(
+        "--cpu-runs", type=int, default=None, metavar="K", help="row cpu: exports per format (default 3)"
+    )
+    p.add_argument("--rows", default=",".join(ROWS), help="which rows to run, e.g. 1,6 or cpu")
     p.add_argument("--json", metavar="FILE", help="also write the rows as JSON")
     args = p.parse_args(argv)
     q = args.quick
@@ -570,39 +588,45 @@ def main(argv: list[str] | None = None) -> int:
         "frames": args.contacts_frames or (2_000 if q else 100_000),
         "requests": args.requests or (50 if q else 500),
         "conversations": args.conversations or (500 if q else 1_000_000),
+        "cpu": args.contacts_cpu or (1_500 if q else 100_000),
+        "cpu_runs": args.cpu_runs or (1 if q else 3),
     }
     sizes["baseline"] = args.baseline_conversations or (
         sizes["conversations"] if q else min(sizes["conversations"], 20_000)
     )
     sdk = _sdk_available()
-    wanted = {int(x) for x in args.rows.split(",") if x.strip()}
+    wanted = {x.strip() for x in args.rows.split(",") if x.strip()}
+    if wanted - set(ROWS):
+        p.error(f"unknown rows {sorted(wanted - set(ROWS))}: choose from {', '.join(ROWS)}")
     rows: list[Row] = []
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         steps = {
-            1: lambda: row_latency(sizes["latency"], sizes["latency_ms"], tmp, sdk),
-            2: lambda: row_rate(
+            "1": lambda: row_latency(sizes["latency"], sizes["latency_ms"], tmp, sdk),
+            "2": lambda: row_rate(
                 sizes["rate"], sizes["limit"], args.window, 50.0 if not q else 20.0, tmp, sdk
             ),
-            3: lambda: row_rss(sizes["rss"], tmp),
-            4: lambda: row_frames(sizes["frames"]),
-            5: lambda: row_overhead(sizes["requests"], sdk),
-            6: lambda: row_search(args.matches, sdk),
-            7: lambda: row_support(sizes["conversations"], sizes["baseline"]),
-            8: lambda: _row_fleet(
+            "3": lambda: row_rss(sizes["rss"], tmp),
+            "4": lambda: row_frames(sizes["frames"]),
+            "5": lambda: row_overhead(sizes["requests"], sdk),
+            "6": lambda: row_search(args.matches, sdk),
+            "7": lambda: row_support(sizes["conversations"], sizes["baseline"]),
+            "8": lambda: _row_fleet(
                 4 if q else args.fleet_workspaces,
                 args.fleet_contacts or (150 if q else 6_000),
                 args.fleet_rate,
                 q,
             ),
+            "cpu": lambda: _row_cpu(sizes["cpu"], sizes["latency_ms"], sizes["cpu_runs"], tmp),
         }
-        for k in sorted(wanted):
+        for k in (k for k in ROWS if k in wanted):
             print(f"running row {k} ...", file=sys.stderr, flush=True)
             rows.append(steps[k]())
     header = f"intercomkit benchmarks ({'quick' if q else 'full'} run, {time.perf_counter() - started:.0f} s) on {machine()}"
     print(render(rows, sdk, header))
     if args.json:
-        Path(args.json).write_text(json.dumps([r.__dict__ for r in rows], indent=2, ensure_ascii=False))
+        doc = [{k: v for k, v in r.__dict__.items() if k != "figures"} | r.figures for r in rows]
+        Path(args.json).write_text(json.dumps(doc, indent=2, ensure_ascii=False))
     return 0
 
 

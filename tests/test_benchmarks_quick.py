@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -13,9 +14,10 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.mark.slow
 @pytest.mark.timeout(480)
-def test_quick_benchmark_runs_and_checks_correctness() -> None:
+def test_quick_benchmark_runs_and_checks_correctness(tmp_path: Path) -> None:
+    report = tmp_path / "rows.json"
     done = subprocess.run(
-        [sys.executable, "-m", "benchmarks", "--quick"],
+        [sys.executable, "-m", "benchmarks", "--quick", "--json", str(report)],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -32,7 +34,11 @@ def test_quick_benchmark_runs_and_checks_correctness() -> None:
         "6. search",
         "7. `ik.support",
         "8. fleet",
+        "cpu. export",
     ):
         assert row in table, table
     # correctness is asserted inside the run (every id exactly once); row 6 shows who returned what
     assert "| 1,000 (1,000 rows) |" in table
+    # row cpu: the figure is there for both formats (its value is a timing: never asserted)
+    (cpu,) = [row for row in json.loads(report.read_text()) if row["name"].startswith("cpu.")]
+    assert set(cpu["cpu_s_per_100k"]) == {"csv", "parquet"}
