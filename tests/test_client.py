@@ -339,3 +339,40 @@ async def test_json_body_is_sent():
     async with client:
         await client.request("POST", "/contacts", json={"email": "a@b.c", "unsubscribed_from_emails": False})
     assert seen == [{"email": "a@b.c", "unsubscribed_from_emails": False}]
+
+
+async def test_every_request_gets_fresh_headers_and_gzip_answers_are_read():
+    """Requests go straight to the transport with headers merged once: each still carries exactly its own headers
+    (a POST's content headers never reach the next GET), asks for gzip, and a gzip answer is decoded."""
+    import gzip
+
+    seen = []
+
+    def handler(request):
+        seen.append(request)
+        body = gzip.compress(json.dumps({"type": "list", "n": len(seen)}).encode())
+        return httpx.Response(200, content=body, headers={"Content-Encoding": "gzip"})
+
+    client, _ = make(handler)
+    async with client:
+        assert (await client.request("POST", "/contacts/search", json={"query": {}}))["n"] == 1
+        assert (await client.request("GET", "/contacts", params={"per_page": 5, "x": None}))["n"] == 2
+        assert json.loads(await client.request_raw("GET", "/contacts"))["n"] == 3
+    post, get, raw = seen
+    assert post.headers["content-type"] == "application/json" and json.loads(post.content) == {"query": {}}
+    assert "content-type" not in get.headers and "content-length" not in get.headers
+    assert str(get.url) == "https://api.intercom.io/contacts?per_page=5"
+    for request in seen:
+        assert request.headers["authorization"] == f"Bearer {TOKEN}"
+        assert "gzip" in request.headers["accept-encoding"]
+        assert request.extensions["timeout"]["read"] == 30.0
+    assert str(raw.url) == "https://api.intercom.io/contacts"
+
+
+async def test_a_closed_client_sends_nothing():
+    seen = []
+    client, _ = make(lambda r: seen.append(r) or httpx.Response(200, json={}))
+    await client.aclose()
+    with pytest.raises(RuntimeError, match="closed"):
+        await client.request("GET", "/me")
+    assert seen == []
