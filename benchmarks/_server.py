@@ -1,10 +1,12 @@
 """A sandbox served by uvicorn in its own process, so its CPU never competes with the client's GIL.
 
-    python -m benchmarks._server --port P --contacts N [--latency-ms L] [--rate-limit R --window S] [--warm]
+    python -m benchmarks._server --port P --contacts N [--latency-ms L] [--rate-limit R --window S] [--warm] [--gzip]
 
 Access logging is off (``log_level="warning"``): a log line per request would be measured as server time.
 ``--warm`` renders every contact's JSON before the port opens (``Sandbox.warm``): on a 2-core machine the
 server's per-page Python would otherwise take CPU from the client that Intercom's servers never take.
+``--gzip`` compresses answers for clients that accept it (``Accept-Encoding: gzip``, as httpx sends by default), as
+a web server in front of an API does; the sandbox itself always answers uncompressed.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+import zlib
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 TOKEN = "bench-token"
@@ -38,6 +41,7 @@ def served(
     window: float = 10.0,
     warm: bool = False,
     workspaces: int | None = None,
+    gzip: bool = False,
     timeout: float = 120.0,
 ) -> Iterator[str]:
     """Start a sandbox server process; yield its base URL; stop it afterwards. ``workspaces``: that many
@@ -51,6 +55,8 @@ def served(
         cmd += ["--warm"]
     if workspaces:
         cmd += ["--workspaces", str(workspaces)]
+    if gzip:
+        cmd += ["--gzip"]
     env = {**os.environ, "PYTHONPATH": ROOT + os.pathsep + os.environ.get("PYTHONPATH", "")}
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
     try:
@@ -75,6 +81,46 @@ def served(
             proc.wait()
 
 
+class Gzipped:
+    """ASGI middleware: a whole body of 1 KB or more goes out gzip-compressed (level 1, nginx's default) when the
+    request accepts gzip."""
+
+    def __init__(self, app: Callable, level: int = 1) -> None:
+        self.app, self.level = app, level
+
+    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
+        accepts = scope["type"] == "http" and any(
+            k == b"accept-encoding" and b"gzip" in v for k, v in scope.get("headers", [])
+        )
+        if not accepts:
+            await self.app(scope, receive, send)
+            return
+        start: dict = {}
+        chunks: list[bytes] = []
+
+        async def collect(message: dict) -> None:
+            if message["type"] == "http.response.start":
+                start.update(message)
+                return
+            if message["type"] != "http.response.body":
+                await send(message)
+                return
+            chunks.append(message.get("body", b""))
+            if message.get("more_body"):
+                return
+            body = b"".join(chunks)
+            headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
+            if len(body) >= 1024:
+                packer = zlib.compressobj(self.level, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+                body = packer.compress(body) + packer.flush()
+                headers.append((b"content-encoding", b"gzip"))
+            headers.append((b"content-length", str(len(body)).encode()))
+            await send({**start, "headers": headers})
+            await send({"type": "http.response.body", "body": body})
+
+        await self.app(scope, receive, collect)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, required=True)
@@ -84,6 +130,7 @@ def main() -> None:
     parser.add_argument("--window", type=float, default=10.0)
     parser.add_argument("--warm", action="store_true")
     parser.add_argument("--workspaces", type=int, default=None)
+    parser.add_argument("--gzip", action="store_true")
     args = parser.parse_args()
     from intercomkit.sandbox import RateLimitConfig, Sandbox, serve
 
@@ -103,6 +150,8 @@ def main() -> None:
     if args.warm:
         for one in each:
             one.warm()
+    if args.gzip:
+        sb.app = Gzipped(sb.app)
     serve(sb, port=args.port, log_level="warning")
 
 

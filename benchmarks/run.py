@@ -495,10 +495,10 @@ def _row_fleet(workspaces: int, contacts: int, rate: int, quick: bool) -> Row:
     return row_fleet(workspaces, contacts, rate, 50.0, Row, in_flight=(1, 2) if quick else (1, 2, 4))
 
 
-def _row_cpu(n: int, latency_ms: float, runs: int, tmp: str) -> Row:
+def _row_cpu(n: int, latency_ms: float, runs: int, tmp: str, gzip: bool) -> Row:
     from .cpu import row_cpu
 
-    return row_cpu(n, latency_ms, runs, tmp, Row)
+    return row_cpu(n, latency_ms, runs, tmp, Row, gzip)
 
 
 # -- table ------------------------------------------------------------------------------------------------------
@@ -575,6 +575,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--cpu-runs", type=int, default=None, metavar="K", help="row cpu: exports per format (default 3)"
     )
+    p.add_argument(
+        "--cpu-gzip", action="store_true", help="row cpu: the server gzips its answers (httpx asks for it)"
+    )
     p.add_argument("--rows", default=",".join(ROWS), help="which rows to run, e.g. 1,6 or cpu")
     p.add_argument("--json", metavar="FILE", help="also write the rows as JSON")
     args = p.parse_args(argv)
@@ -617,7 +620,7 @@ def main(argv: list[str] | None = None) -> int:
                 args.fleet_rate,
                 q,
             ),
-            "cpu": lambda: _row_cpu(sizes["cpu"], sizes["latency_ms"], sizes["cpu_runs"], tmp),
+            "cpu": lambda: _row_cpu(sizes["cpu"], sizes["latency_ms"], sizes["cpu_runs"], tmp, args.cpu_gzip),
         }
         for k in (k for k in ROWS if k in wanted):
             print(f"running row {k} ...", file=sys.stderr, flush=True)
