@@ -95,6 +95,7 @@ def _say_where(client: object) -> None:
 
 
 def run_fleet(args: argparse.Namespace) -> int:
+    from .._cli_common import EXIT_INTERRUPTED
     from ..errors import ConfigurationError, TransportError
     from ._run import drive
 
@@ -138,6 +139,14 @@ def run_fleet(args: argparse.Namespace) -> int:
         )
     except ImportError as exc:  # an extra that is not installed: a usage error (exit 2) with its install hint
         raise ConfigurationError(str(exc)) from None
+    except KeyboardInterrupt:
+        # main()'s bare "interrupted" would not say that published workspaces stay and a rerun resumes the rest.
+        print(
+            f"intercomkit: interrupted; workspaces already published under {args.out} are kept (see _fleet.json); "
+            "rerun the same command to resume the others",
+            file=sys.stderr,
+        )
+        return EXIT_INTERRUPTED
     finally:
         if client is not None:
             client.close()
