@@ -252,6 +252,9 @@ def run_reporting(args: argparse.Namespace) -> int:
     except (RateLimited, TransportError, ServerError) as exc:
         print(f"intercomkit: gave up: {exc}. {_network_hint(exc, 'Intercom')}", file=sys.stderr)
         return EXIT_NETWORK
+    except WriteFailed as exc:
+        print(f"intercomkit: cannot write {exc.path}: {exc.reason}; nothing was written", file=sys.stderr)
+        return EXIT_WRITE
     retried = f", {len(result.retried)} retried" if result.retried else ""
     print(f"wrote {result.rows} rows to {result.path} ({result.jobs} job(s){retried})")
     return 0

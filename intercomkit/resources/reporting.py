@@ -27,7 +27,14 @@ from typing import IO, TYPE_CHECKING, Any
 from .._protocol.query.values import to_unix
 from .._protocol.reporting import MAX_PENDING, JobPolling, job_status, qualify, split_range
 from .._protocol.since import parse_since
-from ..errors import ConfigurationError, NotFound, ReportingJobExpired, ReportingJobFailed
+from ..errors import (
+    ConfigurationError,
+    IntercomError,
+    NotFound,
+    ReportingJobExpired,
+    ReportingJobFailed,
+    WriteFailed,
+)
 from ._base import Resource, listed, segment
 
 if TYPE_CHECKING:
@@ -147,13 +154,19 @@ class ReportingExport:
         """Stream the rows to a CSV at ``path`` (header once), written to a temporary file beside it and renamed
         into place when every job has arrived: an interrupted export leaves no half file."""
         target = Path(path)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent or ".")
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent or ".")
+        except OSError as exc:
+            raise _write_failed(target, exc) from None
         try:
             with os.fdopen(fd, "wb") as out:
                 rows = await self._run(out)
             os.replace(tmp, target)
-        except BaseException:
+        except BaseException as exc:
             Path(tmp).unlink(missing_ok=True)
+            # A full disk or a directory at the target is the file's fault, not Intercom's: name the path.
+            if isinstance(exc, OSError) and not isinstance(exc, IntercomError):
+                raise _write_failed(target, exc) from None
             raise
         return ReportingResult(target, rows, len(self.jobs), list(self.retried))
 
@@ -309,3 +322,8 @@ def _bar(total: int, dataset: str) -> Any:
     from tqdm.auto import tqdm
 
     return tqdm(total=total, desc=f"reporting {dataset}", unit="job")
+
+
+def _write_failed(target: Path, exc: OSError) -> WriteFailed:
+    reason = exc.strerror or str(exc)
+    return WriteFailed(f"cannot write {target}: {reason}", path=str(target), reason=reason)

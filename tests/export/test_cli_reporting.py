@@ -39,3 +39,15 @@ def test_export_reporting_usage_errors_exit_2(tmp_path):
                      "--until", "2024-02-01", "--out", out)  # fmt: skip
     assert attribute.returncode == 2 and "'nope' is not one of its attributes" in attribute.stderr
     assert not Path(out).exists()
+
+
+def test_export_reporting_to_an_unwritable_path_exits_6_naming_it(tmp_path):
+    out = tmp_path / "missing-dir" / "conversations.csv"
+    done = _run(
+        "--dataset", "conversation", "--since", "2024-01-01", "--until", "2024-02-01", "--out", str(out)
+    )
+    assert done.returncode == 6, done.stderr
+    assert done.stderr.strip().splitlines() == [
+        f"intercomkit: cannot write {out}: No such file or directory; nothing was written"
+    ]
+    assert "Traceback" not in done.stderr
