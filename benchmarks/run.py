@@ -471,7 +471,9 @@ def row_support(conversations: int, baseline: int) -> Row:
         f"7. `ik.support.metrics(clock='wall', by='team')`, {r['conversations']:,} conversations / "
         f"{r['parts']:,} parts (generated frames)"
     )
-    row.cells["intercomkit"] = f"**{r['ik_s']:.1f} s**, peak RSS {r['ik_peak_mb']:,.0f} MB"
+    row.cells["intercomkit"] = (
+        f"**{r['ik_s']:.1f} s** ({r['ik_cpu_s']:.1f} CPU s), peak RSS {r['ik_peak_mb']:,.0f} MB"
+    )
     scaled = (
         "" if r["hand_measured_on"] == conversations else f", timed on {r['hand_measured_on']:,} and scaled"
     )
