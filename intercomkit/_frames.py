@@ -123,10 +123,13 @@ def _to_frame(columns: Columns, dtype_backend: str | None) -> pd.DataFrame:
         return table.to_pandas(types_mapper=pd.ArrowDtype)
     if dtype_backend not in (None, "numpy_nullable"):
         raise ValueError(f"dtype_backend must be None, 'numpy_nullable' or 'pyarrow', got {dtype_backend!r}")
-    frame = table.to_pandas(types_mapper=_nullable().get)
-    for name, (kind, _) in columns.items():
-        if kind == LIST:  # Arrow gives numpy arrays per cell; analysts expect plain lists
-            frame[name] = pd.Series(table.column(name).to_pylist(), dtype=object, index=frame.index)
+    # Arrow would give a numpy array per list cell; analysts expect plain lists, made straight from the Arrow
+    # column, so those columns are left out of the conversion rather than converted twice.
+    lists = [name for name, (kind, _) in columns.items() if kind == LIST]
+    frame = table.drop_columns(lists).to_pandas(types_mapper=_nullable().get)
+    for name in lists:
+        cells = pd.Series(table.column(name).to_pylist(), dtype=object, index=frame.index)
+        frame.insert(table.schema.get_field_index(name), name, cells)
     return frame
 
 
