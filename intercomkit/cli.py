@@ -1,7 +1,8 @@
 """The ``intercomkit`` command: argument parsing and exit codes only; it calls the public API users call.
 
-The exit codes (the README's table) and ``client_kwargs`` live in ``_cli_common``, which the subcommands beside
-their features (``export/_cli.py``, ``webhooks/_cli.py``) import too: they never import this module.
+The exit codes (the README's table), ``client_kwargs`` and the number types live in ``_cli_common``, which the
+subcommands beside their features (``export/_cli.py``, ``webhooks/_cli.py``, ``fleet/_cli.py``) import too: they
+never import this module.
 Exit code 7 (a fleet export in which some workspace failed or is incomplete) is the fleet command's own.
 """
 
@@ -23,33 +24,11 @@ from ._cli_common import (
     EXIT_NETWORK,
     EXIT_USAGE,
     EXIT_WRITE,
+    at_least,
+    port,
 )
 
 __all__ = ["build_parser", "main"]
-
-
-def _at_least(minimum: float, kind: type = int) -> Any:
-    """An argparse type: a number >= ``minimum`` (``--contacts -5`` is a usage error, not a traceback)."""
-
-    def parse(text: str) -> Any:
-        try:
-            value = kind(text)
-        except ValueError:
-            value = None
-        if value is None or value < minimum:
-            what = "a whole number" if kind is int else "a number"
-            raise argparse.ArgumentTypeError(f"expected {what} >= {minimum:g}, got {text!r}")
-        return value
-
-    parse.__name__ = kind.__name__  # argparse names the type in its messages
-    return parse
-
-
-def _port(text: str) -> int:
-    value = _at_least(0)(text)
-    if value > 65535:
-        raise argparse.ArgumentTypeError(f"a port is 0..65535, got {text!r}")
-    return value
 
 
 class _Parser(argparse.ArgumentParser):
@@ -62,9 +41,9 @@ def _add_connection_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("connection (default: $INTERCOM_ACCESS_TOKEN or the saved 'default' profile)")
     g.add_argument("--sandbox", action="store_true", help="use the embedded offline sandbox workspace")
     g.add_argument(
-        "--sandbox-contacts", type=_at_least(0), default=1000, metavar="N", help="sandbox size (default 1000)"
+        "--sandbox-contacts", type=at_least(0), default=1000, metavar="N", help="sandbox size (default 1000)"
     )
-    g.add_argument("--sandbox-companies", type=_at_least(0), default=100, metavar="N", help="(default 100)")
+    g.add_argument("--sandbox-companies", type=at_least(0), default=100, metavar="N", help="(default 100)")
     g.add_argument("--sandbox-seed", type=int, default=0, metavar="S", help="(default 0)")
     g.add_argument(
         "--token", help="access token (prefer $INTERCOM_ACCESS_TOKEN: command lines are visible to others)"
@@ -93,34 +72,34 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
     serve.add_argument(
         "--port",
-        type=_port,
+        type=port,
         default=8765,
         help="port to listen on; 0 picks a free one (default: %(default)s)",
     )
     serve.add_argument(
         "--contacts",
-        type=_at_least(0),
+        type=at_least(0),
         default=1000,
         metavar="N",
         help="contacts to generate (default: %(default)s)",
     )
     serve.add_argument(
         "--companies",
-        type=_at_least(0),
+        type=at_least(0),
         default=100,
         metavar="N",
         help="companies to generate (default: %(default)s)",
     )
     serve.add_argument(
         "--conversations",
-        type=_at_least(0),
+        type=at_least(0),
         default=200,
         metavar="N",
         help="support conversations to generate, with their parts (default: %(default)s)",
     )
     serve.add_argument(
         "--tickets",
-        type=_at_least(0),
+        type=at_least(0),
         default=50,
         metavar="N",
         help="tickets to generate (default: %(default)s)",
@@ -137,7 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--workspaces",
-        type=_at_least(1),
+        type=at_least(1),
         default=None,
         metavar="N",
         help="serve N independent workspaces, chosen by token: workspace k accepts TOKEN-k and has seed S+k "
@@ -145,21 +124,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--latency-ms",
-        type=_at_least(0, float),
+        type=at_least(0, float),
         default=0.0,
         metavar="MS",
         help="delay added to every response (default: %(default)s)",
     )
     serve.add_argument(
         "--rate-limit",
-        type=_at_least(1),
+        type=at_least(1),
         default=None,
         metavar="N",
         help="requests per window (default: no limit)",
     )
     serve.add_argument(
         "--window",
-        type=_at_least(0.001, float),
+        type=at_least(0.001, float),
         default=10.0,
         metavar="SECONDS",
         help="rate-limit window (default: %(default)s)",

@@ -14,6 +14,8 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from .._cli_common import at_least
+
 __all__ = ["EXIT_FLEET_FAILED", "add_fleet_command"]
 
 EXIT_FLEET_FAILED = 7
@@ -47,13 +49,13 @@ def add_fleet_command(
     where.add_argument("--scheduler", metavar="ADDRESS", help="an existing Dask cluster (tcp://host:8786)")
     where.add_argument(
         "--workers",
-        type=_positive,
+        type=at_least(1),
         metavar="N",
         help="a local cluster of N worker processes (default: one per workspace, up to the CPU count)",
     )
     parser.add_argument(
         "--per-worker",
-        type=_positive,
+        type=at_least(1),
         metavar="K",
         help="workspaces one local worker runs at once (default: 2; on an existing cluster each "
         "worker runs as many as it has threads)",
@@ -75,17 +77,6 @@ def add_fleet_command(
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.set_defaults(handler=run_fleet)
     del add_connection_options  # credentials come from the workspace list, one per workspace
-
-
-def _positive(text: str) -> int:
-    # cli.py has a general one; importing it from here would make cli ↔ fleet._cli a cycle.
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
-    return value
 
 
 def _say_where(client: object) -> None:

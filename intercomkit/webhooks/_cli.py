@@ -7,6 +7,8 @@ import os
 from collections.abc import Callable
 from typing import Any
 
+from .._cli_common import port
+
 __all__ = ["add_webhooks_command"]
 
 
@@ -19,7 +21,7 @@ def add_webhooks_command(sub: Any, add_connection_options: Callable[[argparse.Ar
         "serve", help="serve a receiver that verifies X-Hub-Signature and logs events"
     )
     serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--port", type=port, default=8000)
     serve.add_argument(
         "--secret-env",
         default="INTERCOM_CLIENT_SECRET",

@@ -180,6 +180,12 @@ def test_authentication_failure_leaves_no_checkpoint(tmp_path):
         ),
         (["sandbox", "serve", "--contacts", "-5"], "--contacts"),
         (["sandbox", "serve", "--port", "70000"], "--port"),
+        # The same number parsers serve every subcommand (intercomkit._cli_common).
+        (["webhooks", "serve", "--port", "-3"], "--port"),
+        (
+            ["fleet", "export", "contacts", "--workspaces", "w.csv", "--out", "o", "--workers", "0"],
+            "--workers",
+        ),
         (["export", "contacts", "--sandbox", "--out", "c.csv", "--format", "parquet"], "contradicts"),
         (["export", "contacts", "--sandbox", "--out", "c.csv", "--since", "last tuesday"], "yesterday"),
         (
