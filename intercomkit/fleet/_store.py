@@ -11,6 +11,7 @@ import uuid
 from typing import Any
 
 from ..errors import WriteFailed
+from ..export._sinks import fsync_dir
 
 __all__ = ["FleetStore"]
 
@@ -91,7 +92,7 @@ class FleetStore:
             finally:
                 if os.path.exists(temp):
                     os.unlink(temp)
-            _fsync_dir(directory)
+            fsync_dir(directory)
         except OSError as exc:
             raise WriteFailed(
                 f"cannot write {self.url(name)}: {exc.strerror or exc}",
@@ -114,16 +115,3 @@ class FleetStore:
                     os.unlink(os.path.join(folder, entry))
                 except FileNotFoundError:
                     pass
-
-
-def _fsync_dir(directory: str) -> None:
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:  # pragma: no cover - platforms without directory fds
-        return
-    try:
-        os.fsync(fd)
-    except OSError:  # pragma: no cover
-        pass
-    finally:
-        os.close(fd)
