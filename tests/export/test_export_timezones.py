@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
+from fake_clock import FakeClock
 
 import intercomkit as ik
 from intercomkit._frames import read_contacts_csv
@@ -24,19 +25,13 @@ NOW = 1_768_075_200  # 2026-01-10 20:00 UTC: noon in Los Angeles, 09:00 on 11 Ja
 STEP = 1_931
 
 
-class Clock:
-    def __init__(self, t: int) -> None:
-        self.t = t
-
-    def __call__(self) -> float:
-        return self.t
-
-
 async def _no_wait(seconds: float) -> None:
     pass
 
 
-def _client(sb: Sandbox, clock: Clock, transport: httpx.AsyncBaseTransport | None = None) -> ik.AsyncClient:
+def _client(
+    sb: Sandbox, clock: FakeClock, transport: httpx.AsyncBaseTransport | None = None
+) -> ik.AsyncClient:
     return ik.AsyncClient(
         token=sb.token,
         base_url=sb.base_url,
@@ -46,11 +41,11 @@ def _client(sb: Sandbox, clock: Clock, transport: httpx.AsyncBaseTransport | Non
     )
 
 
-async def _sign_ups(client: ik.AsyncClient, clock: Clock, n: int, prefix: str) -> set[str]:
+async def _sign_ups(client: ik.AsyncClient, clock: FakeClock, n: int, prefix: str) -> set[str]:
     made = set()
     for k in range(n):
         made.add((await client.contacts.create(email=f"{prefix}{k}@example.com")).id)
-        clock.t += STEP
+        clock.now += STEP
     return made
 
 
@@ -60,20 +55,20 @@ def _ids(path) -> list[str]:
 
 @pytest.mark.parametrize("zone", ["Etc/UTC", "America/Los_Angeles", "Pacific/Auckland"])
 async def test_contacts_created_since_the_workspace_midnight_are_exported(tmp_path, zone):
-    clock = Clock(NOW - 62 * STEP)
+    clock = FakeClock(NOW - 62 * STEP)
     sb = Sandbox(contacts=1500, seed=3, timezone=zone, clock=clock)
     out = tmp_path / "c.csv"
     async with _client(sb, clock) as client:
         recent = await _sign_ups(client, clock, 62, "recent")  # the last ~33 hours, up to NOW
         tz = await client.workspace_timezone()
-        midnight = days.day_start(days.day_number(clock.t, tz), tz)
+        midnight = days.day_start(days.day_number(clock.now, tz), tz)
         assert sum(sb.get_contact(i)["created_at"] >= midnight for i in recent) > 5
         result = await client.export.contacts(out, progress=False)
         assert result.missing == 0 and result.gaps == [] and result.windows > 2
         assert set(_ids(out)) == set(sb.contact_ids()) and result.rows == 1562
 
         # The next incremental run picks up what came later, and nothing is lost at the next midnight either.
-        clock.t += 6 * 3600
+        clock.now += 6 * 3600
         later = await _sign_ups(client, clock, 20, "later")
         again = await client.export.contacts(out, progress=False, since_last=True)
     frame = read_contacts_csv(out)
@@ -82,7 +77,7 @@ async def test_contacts_created_since_the_workspace_midnight_are_exported(tmp_pa
 
 
 async def test_a_dated_export_query_is_exact_in_the_workspace_days(tmp_path):
-    clock = Clock(NOW - 62 * STEP)
+    clock = FakeClock(NOW - 62 * STEP)
     sb = Sandbox(contacts=300, seed=4, timezone="America/Los_Angeles", clock=clock)
     cut = NOW - 7 * 3600 - 17  # 05:00 in Los Angeles, 13:00 UTC
     async with _client(sb, clock) as client:
@@ -111,7 +106,7 @@ class Rename(httpx.AsyncBaseTransport):
 
 
 async def test_an_unknown_workspace_timezone_exports_everything_in_one_chain(tmp_path):
-    clock = Clock(NOW - 62 * STEP)
+    clock = FakeClock(NOW - 62 * STEP)
     sb = Sandbox(contacts=400, seed=5, timezone="Asia/Tokyo", clock=clock)
     async with _client(sb, clock, Rename(sb.transport())) as client:
         await _sign_ups(client, clock, 62, "recent")

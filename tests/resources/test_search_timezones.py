@@ -15,6 +15,7 @@ from typing import Any
 import anyio
 import httpx
 import pytest
+from fake_clock import FakeClock
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -28,16 +29,8 @@ NOW = 1_768_075_200  # 2026-01-10 20:00 UTC: noon in Los Angeles, 09:00 on 11 Ja
 STEP = 1_931  # seconds between sign-ups: they land on every minute of the clock over the last ~33 hours
 
 
-class Clock:
-    def __init__(self, t: int) -> None:
-        self.t = t
-
-    def __call__(self) -> float:
-        return self.t
-
-
-def _workspace(zone: str) -> tuple[Sandbox, Clock]:
-    clock = Clock(NOW - 62 * STEP)
+def _workspace(zone: str) -> tuple[Sandbox, FakeClock]:
+    clock = FakeClock(NOW - 62 * STEP)
     sb = Sandbox(contacts=60, companies=3, seed=11, timezone=zone, clock=clock)
 
     async def sign_ups() -> None:
@@ -45,7 +38,7 @@ def _workspace(zone: str) -> tuple[Sandbox, Clock]:
             for k in range(62):
                 custom = {"trial_ends_at": NOW - 20 * STEP + 3 * k * STEP} if k % 2 else {}
                 await client.contacts.create(email=f"recent{k}@example.com", custom_attributes=custom)
-                clock.t += STEP
+                clock.now += STEP
 
     anyio.run(sign_ups)
     return sb, clock
