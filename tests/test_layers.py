@@ -133,3 +133,35 @@ def test_import_intercomkit_stays_light():
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
     )
     assert done.stdout.splitlines() == ["", "Router True"]
+
+
+def _imports_of(graph: dict[str, set[str]], prefix: str) -> set[str]:
+    """What the modules named ``prefix`` (the module or its package) import from outside themselves."""
+    inside = [m for m in graph if m == prefix or m.startswith(prefix + ".")]
+    return {t for m in inside for t in graph[m] if not (t == prefix or t.startswith(prefix + "."))}
+
+
+def _under(module: str, *packages: str) -> bool:
+    return any(module == p or module.startswith(p + ".") for p in packages)
+
+
+def test_layers_point_down_as_the_readme_draws_them():
+    """README "How it is built": the pure bottom imports nothing above it; resources and messages never reach the
+    features above them; only the command line reaches into the sandbox."""
+    graph = import_graph()
+    ik = "intercomkit"
+    assert all(
+        _under(t, f"{ik}._protocol", f"{ik}.errors", f"{ik}._version")
+        for t in _imports_of(graph, f"{ik}._protocol")
+    )
+    assert _imports_of(graph, f"{ik}._columns") == set() and _imports_of(graph, f"{ik}.errors") == set()
+    assert _imports_of(graph, f"{ik}._walk") <= {f"{ik}._protocol.pages"}
+    assert _imports_of(graph, f"{ik}._frames") <= {f"{ik}._columns", f"{ik}._support_rows", f"{ik}.errors"}
+    features = [f"{ik}.{p}" for p in ("export", "fleet", "notebook", "webhooks", "support", "sandbox", "cli")]
+    for lower in ("resources", "messages", "_pagination", "_client"):
+        reached = {t for t in _imports_of(graph, f"{ik}.{lower}") if _under(t, *features)}
+        # The client's accessor ``client.export`` is the one way up, loaded on first use.
+        assert reached <= ({f"{ik}.export"} if lower == "_client" else set()), (lower, reached)
+    for module, targets in graph.items():
+        if any(_under(t, f"{ik}.sandbox") for t in targets):
+            assert _under(module, f"{ik}.sandbox", f"{ik}.cli", f"{ik}.export._cli"), module
