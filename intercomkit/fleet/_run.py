@@ -12,7 +12,7 @@ import logging
 import os
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from ..errors import ConfigurationError
@@ -25,6 +25,8 @@ __all__ = ["MANIFEST", "drive"]
 
 MANIFEST = "_fleet.json"
 KINDS = ("contacts", "companies")
+_POLL = 0.05  # seconds between looks at finished tasks
+_RECHECK = 2.0  # seconds between looks for threads that joined the cluster while all tasks run
 
 
 def _dask() -> Any:
@@ -149,8 +151,8 @@ def _run_tasks(
             on_start(client)
         run = uuid.uuid4().hex[:8]
         out = store.path("") if store.local else store.out
-        futures = {}
-        for ws in todo:
+
+        def submit(ws: FleetWorkspace) -> Any:
             job = {
                 "kind": kind,
                 "workspace": ws.to_dict(),
@@ -161,21 +163,53 @@ def _run_tasks(
                 "base_url": base_url,
             }
             # The key names the workspace (the dashboard groups tasks by it), never its credential.
-            future = client.submit(
-                export_workspace, job, key=(f"{kind} workspace={ws.name}", run), pure=False
-            )
-            futures[future] = ws.name
-        for future in distributed.as_completed(list(futures)):
+            return client.submit(export_workspace, job, key=(f"{kind} workspace={ws.name}", run), pure=False)
+
+        for future, name in _on_free_threads(distributed, client, todo, submit):
             try:
                 record = future.result()
             except Exception as exc:  # a task Dask gave up on (KilledWorker after repeated worker deaths)
                 record = failure(exc)
-            finished(futures[future], record)
+            finished(name, record)
     finally:
         if own:
             client.close()
             if cluster is not None:
                 cluster.close()
+
+
+def _on_free_threads(
+    distributed: Any, client: Any, todo: list[FleetWorkspace], submit: Callable[[FleetWorkspace], Any]
+) -> Iterator[tuple[Any, str]]:
+    """Submit each workspace when a worker thread is free for it; yield (future, name) as tasks finish.
+
+    Dask assigns a task to a worker as soon as it is submitted (each workspace is its own task group, never queued
+    on the scheduler), and a worker runs as many tasks at once as it has threads. Submitted all at once, workspaces
+    wait in one worker's queue while another worker's threads idle, and a workspace is minutes to hours long, so
+    that idle thread is never caught up: 8 workspaces on 4 threads took three rounds instead of two. So no more
+    workspaces are submitted than the cluster has threads (read again as workers come and go), and Dask still
+    places each one.
+    """
+    waiting = list(todo)
+    running: dict[Any, str] = {}
+    done = distributed.as_completed()
+    checked = 0.0
+    while waiting or running:
+        batch = done.next_batch(block=False)
+        for future in batch:
+            yield future, running.pop(future)
+        now = time.monotonic()
+        if waiting and (batch or not running or now - checked >= _RECHECK):
+            checked = now
+            room = sum(client.nthreads().values()) - len(running)
+            while waiting and (room > 0 or not running):  # none yet: one waits for the first worker to join
+                ws = waiting.pop(0)
+                future = submit(ws)
+                running[future] = ws.name
+                done.add(future)
+                room -= 1
+        if not batch:
+            time.sleep(_POLL)
 
 
 def _kept(previous: dict[str, Any] | None) -> dict[str, Any]:
