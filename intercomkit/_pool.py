@@ -5,11 +5,13 @@ idle connection that means two system calls (``getpeername`` and a readability `
 pool (encode/httpcore#928, encode/httpx#3215). With the 32 requests an export keeps in flight this became a fifth of
 the exporting process's CPU time. Splitting the same connection budget over pools of a few connections each keeps
 every scan short; requests go to the first pool with room, so requests one after another reuse one warm connection.
-Pools are made when first needed and share one SSL context (building one costs ~40 ms of CPU).
+Pools are made when first needed and share the process's one SSL context: building one costs ~40 ms of CPU
+(0.1–0.3 s on a busy host), and a fleet worker makes a client per workspace.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import ssl
 from collections.abc import AsyncIterator
@@ -31,17 +33,13 @@ class ShardedTransport(httpx.AsyncBaseTransport):
         self._sizes = [shard_size] * (count - 1) + [max_connections - shard_size * (count - 1)]
         self._shards: list[httpx.AsyncHTTPTransport | None] = [None] * count
         self._busy = [0] * count
-        self._ssl: ssl.SSLContext | None = None
 
     def _shard(self, i: int) -> httpx.AsyncHTTPTransport:
         shard = self._shards[i]
         if shard is None:
-            if self._ssl is None:
-                # As httpx.AsyncClient(trust_env=False) makes it: certifi's CAs, no SSL_CERT_FILE.
-                self._ssl = httpx.create_ssl_context(trust_env=False)
             n = self._sizes[i]
             shard = httpx.AsyncHTTPTransport(
-                verify=self._ssl,
+                verify=_ssl_context(),
                 trust_env=False,
                 limits=httpx.Limits(max_connections=n, max_keepalive_connections=n),
             )
@@ -75,6 +73,13 @@ class ShardedTransport(httpx.AsyncBaseTransport):
         for shard in self._shards:
             if shard is not None:
                 await shard.aclose()
+
+
+@functools.cache
+def _ssl_context() -> ssl.SSLContext:
+    """As httpx.AsyncClient(trust_env=False) makes it (certifi's CAs, no SSL_CERT_FILE), once per process: a context
+    is only read after it is built, so every client, thread and event loop may share it."""
+    return httpx.create_ssl_context(trust_env=False)
 
 
 class _Released(httpx.AsyncByteStream):

@@ -73,6 +73,9 @@ def test_concurrent_requests_stay_within_the_connection_budget(served):
     counts = anyio.run(main)
     assert counts[0] <= 4 and counts[1] <= 2
     assert transport._shards[0]._pool._ssl_context is transport._shards[1]._pool._ssl_context
+    # One SSL context per process, not per client: a fleet worker makes a client for every workspace.
+    other = ShardedTransport(4)
+    assert other._shard(0)._pool._ssl_context is transport._shards[0]._pool._ssl_context
     assert max(peak) <= 6
     assert transport._busy == [0, 0]
 
