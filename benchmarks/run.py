@@ -483,7 +483,9 @@ def row_support(conversations: int, baseline: int) -> Row:
     return row
 
 
-def _row_fleet(workspaces: int, contacts: int, rate: int, quick: bool) -> Row:
+def _row_fleet(
+    workspaces: int, contacts: int, rate: int, quick: bool, in_flight: tuple[int, ...], repeats: int
+) -> Row:
     try:
         import distributed  # noqa: F401
     except ImportError:
@@ -494,7 +496,9 @@ def _row_fleet(workspaces: int, contacts: int, rate: int, quick: bool) -> Row:
         return row
     from .fleet import row_fleet
 
-    return row_fleet(workspaces, contacts, rate, 50.0, Row, in_flight=(1, 2) if quick else (1, 2, 4))
+    return row_fleet(
+        workspaces, contacts, rate, 50.0, Row, in_flight=(1, 2) if quick else in_flight, repeats=repeats
+    )
 
 
 def _row_cpu(n: int, latency_ms: float, runs: int, tmp: str, gzip: bool) -> Row:
@@ -573,6 +577,15 @@ def main(argv: list[str] | None = None) -> int:
         "--fleet-contacts", type=int, default=None, metavar="N", help="row 8, each (default 6 000)"
     )
     p.add_argument("--fleet-rate", type=int, default=10, help="row 8: requests/s per workspace (default 10)")
+    p.add_argument(
+        "--fleet-in-flight",
+        default="1,2,4",
+        metavar="N,N",
+        help="row 8: workspaces in flight (default 1,2,4)",
+    )
+    p.add_argument(
+        "--fleet-repeats", type=int, default=1, metavar="R", help="row 8: runs of each level, interleaved"
+    )
     p.add_argument("--contacts-cpu", type=int, default=None, metavar="N", help="row cpu (default 100 000)")
     p.add_argument(
         "--cpu-runs", type=int, default=None, metavar="K", help="row cpu: exports per format (default 3)"
@@ -621,6 +634,8 @@ def main(argv: list[str] | None = None) -> int:
                 args.fleet_contacts or (150 if q else 6_000),
                 args.fleet_rate,
                 q,
+                tuple(int(n) for n in args.fleet_in_flight.split(",")),
+                args.fleet_repeats,
             ),
             "cpu": lambda: _row_cpu(sizes["cpu"], sizes["latency_ms"], sizes["cpu_runs"], tmp, args.cpu_gzip),
         }
