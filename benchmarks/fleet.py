@@ -176,16 +176,17 @@ def row_fleet(
     rows_all = sum(run["rows"] for run in top)
     own = rows_all / max(sum(run["cpu"]["workers"] + run["cpu"]["driver"] for run in top), 1e-9)
     rig = rows_all / max(sum(sum(run["cpu"].values()) for run in top), 1e-9)
-    per_ws = _median([run["rows"] / run["wall"] for run in by_level[in_flight[0]]]) / in_flight[0]
+    requests = sum(run["requests"] for run in runs)
+    # One workspace at its ceiling: rate requests/s of this many rows each (windows, counts and recounts included).
+    ceiling = rate * sum(run["rows"] for run in runs) / max(requests, 1)
     best = max(runs, key=lambda run: run["rows"] / run["wall"])
     row.result = (
         f"{best['in_flight']} in flight: {best['rows'] / best['wall'] / serial:.1f}× one after another; "
         f"{own:,.0f} rows per CPU-second of the fleet's processes → 2 cores bind near {2 * own:,.0f} rows/s "
-        f"(≈ {2 * own / per_ws:.0f} workspaces at {per_ws:,.0f} rows/s each); with the sandbox server on the same "
-        f"cores, {rig:,.0f} rows per CPU-second → this rig binds near {2 * rig:,.0f} rows/s "
-        f"(≈ {2 * rig / per_ws:.0f} in flight)"
+        f"(≈ {2 * own / ceiling:.1f} workspaces at their ceiling of {ceiling:,.0f} rows/s); with the sandbox "
+        f"server on the same cores, {rig:,.0f} rows per CPU-second → this rig binds near {2 * rig:,.0f} rows/s "
+        f"(≈ {2 * rig / ceiling:.1f} in flight)"
     )
-    requests = sum(run["requests"] for run in runs)
     server_ms = 1000 * sum(run["cpu"]["server"] for run in runs) / max(requests, 1)
     row.result += f"; the one sandbox server: {server_ms:.1f} ms CPU a request"
     setups = [run["setup"] for run in runs]
