@@ -19,6 +19,7 @@ import intercomkit
 from intercomkit._frames import read_contacts_csv
 from intercomkit.errors import TransportError, WriteFailed
 from intercomkit.export._plan import Plan
+from intercomkit.export._sinks import ROW_GROUP
 from intercomkit.sandbox import Sandbox
 
 pytestmark = pytest.mark.anyio
@@ -87,15 +88,15 @@ def _copied(caplog) -> int:
 
 
 async def _rendered_at_the_merge(
-    sb: Sandbox, out: Path, transport, caplog
+    sb: Sandbox, out: Path, transport, caplog, **kw
 ) -> intercomkit.export.ExportResult:
     """The export as the merge renders it from the Parquet parts alone (as it did before lines were pre-rendered):
     every window is committed, the rendered lines are removed from the checkpoint, and the rerun merges."""
     with pytest.raises(TransportError):
-        await _export(sb, out, FailRecount(transport()))
+        await _export(sb, out, FailRecount(transport()), **kw)
     for lines in out.parent.glob(f"{out.name}.partial/*.csv"):
         lines.unlink()
-    result = await _export(sb, out, transport())
+    result = await _export(sb, out, transport(), **kw)
     assert result.resumed_windows == result.windows and _copied(caplog) == 0
     return result
 
@@ -160,11 +161,16 @@ async def test_incremental_and_parquet_runs_do_not_prerender(tmp_path, caplog):
 
 
 class LateFloat(Edit):
-    """From the fifth page of each window on (past its first 600-row group), one record's seats become a float."""
+    """In the first window to reach its 15th page (past its first row group), one record's seats become a float on
+    that page and each later one (the first record with whole seats). A window needs more than ROW_GROUP rows for this: export with concurrency=1, which
+    plans windows of 3,000 rows (20 pages)."""
+
+    FROM_PAGE = ROW_GROUP // 150 + 2
 
     def __init__(self, sb: Sandbox) -> None:
         super().__init__(sb)
         self.pages: dict[str, int] = {}
+        self.late: str | None = None  # the window whose seats turn float
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         response = await super().handle_async_request(request)
@@ -172,10 +178,14 @@ class LateFloat(Edit):
             return response
         window = json.dumps(json.loads(request.content)["query"], sort_keys=True)
         self.pages[window] = seen = self.pages.get(window, 0) + 1
+        if seen >= self.FROM_PAGE and self.late is None:
+            self.late = window
         body = json.loads(await response.aread())
-        attrs = (body.get("data") or [{}])[0].get("custom_attributes") or {}
-        if seen >= 5 and isinstance(attrs.get("seats"), int):
-            attrs["seats"] += 0.5
+        for contact in body.get("data") or [] if window == self.late else []:
+            attrs = contact.get("custom_attributes") or {}
+            if isinstance(attrs.get("seats"), int):
+                attrs["seats"] += 0.5
+                break
         return httpx.Response(200, headers=response.headers, content=json.dumps(body).encode())
 
 
@@ -184,9 +194,11 @@ async def test_lines_rendered_for_kinds_the_window_outgrew_are_rendered_again(tm
     # column float, so those lines are dropped and the committed part is rendered instead (render_part).
     caplog.set_level(logging.DEBUG, logger="intercomkit.export")
     sb = Sandbox(contacts=6000, seed=5)
-    fast = await _export(sb, tmp_path / "fast.csv", LateFloat(sb))
-    assert 0 < _lines(caplog).count("rendered from its part") < fast.windows
-    slow = await _rendered_at_the_merge(sb, tmp_path / "slow.csv", lambda: LateFloat(sb), caplog)
+    fast = await _export(sb, tmp_path / "fast.csv", LateFloat(sb), concurrency=1)
+    assert _lines(caplog).count("rendered from its part") == 1 < fast.windows
+    slow = await _rendered_at_the_merge(
+        sb, tmp_path / "slow.csv", lambda: LateFloat(sb), caplog, concurrency=1
+    )
     assert fast.rows == slow.rows == 6000
     assert (tmp_path / "fast.csv").read_bytes() == (tmp_path / "slow.csv").read_bytes()
 
@@ -261,11 +273,12 @@ async def test_a_failed_render_fails_the_export_and_the_rerun_redoes_that_window
     # from the committed part in the background while the worker fetches the next window: a render that cannot be
     # written must still stop the export with its error, and leave that window uncommitted. The disk refuses the
     # lines of the windows still to walk: a directory stands where each one's lines would go.
-    sb = Sandbox(contacts=3000, seed=8)
+    # With concurrency=1 windows hold 3,000 rows (20 pages), more than a row group, as LateFloat needs.
+    sb = Sandbox(contacts=6000, seed=8)
     out = tmp_path / "contacts.csv"
     partial = tmp_path / "contacts.csv.partial"
-    first = Edit(sb, fail_after=14) if where == "as-written" else LateFloat(sb)
-    first.fail_after = 14
+    first = Edit(sb, fail_after=28) if where == "as-written" else LateFloat(sb)
+    first.fail_after = 28
     with pytest.raises(TransportError):
         await _export(sb, out, first, concurrency=1)
     manifest = json.loads((partial / "manifest.json").read_text())
@@ -281,5 +294,5 @@ async def test_a_failed_render_fails_the_export_and_the_rerun_redoes_that_window
     for window in todo:
         shutil.rmtree(partial / f"{window.key}.csv")
     result = await _export(sb, out)
-    assert result.complete and result.rows == 3000
+    assert result.complete and result.rows == 6000
     assert sorted(read_contacts_csv(out)["id"]) == sorted(sb.contact_ids())
