@@ -148,9 +148,10 @@ class _Lines:
 
 # Rows a part's row group holds before it is written (and its CSV lines rendered). Encoding and rendering a row
 # group cost a fixed amount per column (a contact has ~50) on top of the rows: with 600 a window of ~1,600 contacts
-# paid it three times, now most windows pay it once. Pending rows are ~0.5 KB each in Arrow (a 150-contact page is
-# ~73 KB), so 32 windows in flight hold at most ~32 MB of them.
-ROW_GROUP = 2_000
+# paid it three times, with 1,000 twice. Pending rows are ~0.5 KB each in Arrow (a 150-contact page is ~73 KB), and
+# up to 32 windows hold theirs at once: 2,000 rows (one group for most windows) raised a 100,000-contact export's
+# peak by ~11 MB, which a million-contact export (3,000-row windows) cannot afford under its 250 MB bound.
+ROW_GROUP = 1_000
 
 
 class PartWriter:
