@@ -39,6 +39,7 @@ __all__ = [
     "BOOL",
     "COMPANIES",
     "CONTACTS",
+    "CONVERSATIONS",
     "CUSTOM_PREFIX",
     "FLOAT",
     "INT",
@@ -47,6 +48,7 @@ __all__ = [
     "MAX_TIMESTAMP",
     "SCHEMAS",
     "STRING",
+    "TICKETS",
     "TIMESTAMP",
     "Column",
     "Columns",
@@ -55,6 +57,7 @@ __all__ = [
     "col",
     "custom_columns",
     "custom_kind",
+    "custom_name",
     "embedded_list",
     "observe",
     "parse_text",
@@ -66,6 +69,8 @@ __all__ = [
 
 STRING, TIMESTAMP, INT, BOOL, FLOAT, LIST = "string", "timestamp", "int", "bool", "float", "list"
 CUSTOM_PREFIX = "custom."
+# Tickets name their custom columns after Intercom's ``ticket_attributes``: ``attr.<name>``.
+_PREFIXES = (CUSTOM_PREFIX, "attr.")
 
 # Beyond year 9999 (what datetime accepts) a timestamp is garbage, not a date: null, not an OverflowError.
 MAX_TIMESTAMP = 253402300800
@@ -79,7 +84,7 @@ Columns = dict[str, tuple[str, Any]]
 class Column:
     """One fixed column: ``path`` is the keys from the record to the value (a missing key or a non-object on the
     way gives null). ``each``: the value is a list and the column keeps that key of every element (a ``list``
-    column). ``fallback``: a second path, read where ``path`` gives null. ``summary``: the column summarises an
+    column; a column of another kind keeps the first element's, e.g. a conversation's first contact). ``fallback``: a second path, read where ``path`` gives null. ``summary``: the column summarises an
     embedded list object (``"ids"``, ``"count"`` or ``"has_more"``, see :func:`embedded_list`)."""
 
     name: str
@@ -111,11 +116,13 @@ def embedded_list(group: str) -> tuple[Column, Column, Column]:
 
 @dataclass(frozen=True)
 class Schema:
-    """A resource's table: ``columns`` in order, then ``custom.<name>`` columns from the object at ``custom``."""
+    """A resource's table: ``columns`` in order, then ``<prefix><name>`` columns (``custom.<name>``) from the
+    object at ``custom``."""
 
     resource: str
     columns: tuple[Column, ...]
     custom: str | None = "custom_attributes"
+    prefix: str = CUSTOM_PREFIX
 
     @cached_property
     def kinds(self) -> dict[str, str]:
@@ -124,8 +131,17 @@ class Schema:
 
     def is_column(self, name: str) -> bool:
         """A fixed column or, when the resource has custom attributes, ``custom.<name>``."""
-        custom = self.custom is not None and name.startswith(CUSTOM_PREFIX) and len(name) > len(CUSTOM_PREFIX)
+        custom = self.custom is not None and name.startswith(self.prefix) and len(name) > len(self.prefix)
         return custom or name in self.kinds
+
+
+def custom_name(column: str) -> str | None:
+    """The attribute a custom column (``custom.<name>``, a ticket's ``attr.<name>``) holds, else None. No fixed
+    column of any schema starts with one of those prefixes."""
+    for prefix in _PREFIXES:
+        if column.startswith(prefix) and len(column) > len(prefix):
+            return column[len(prefix) :]
+    return None
 
 
 def _cols(kind: str, *names: str) -> list[Column]:
@@ -171,7 +187,68 @@ ADMINS = Schema(
     custom=None,
 )  # fmt: skip
 
-SCHEMAS: dict[str, Schema] = {s.resource: s for s in (CONTACTS, COMPANIES, ADMINS)}
+# Support data (the contract ``ik.support`` builds on): one row per conversation or ticket. Intercom's
+# ``statistics`` durations are seconds and honour the workspace's office hours.
+_STAT_DURATIONS = ("time_to_assignment", "time_to_admin_reply", "time_to_first_close", "time_to_last_close",
+                   "median_time_to_reply")  # fmt: skip
+_STAT_TIMES = ("first_contact_reply_at", "first_assignment_at", "first_admin_reply_at", "first_close_at",
+               "last_assignment_at", "last_assignment_admin_reply_at", "last_contact_reply_at",
+               "last_admin_reply_at", "last_close_at")  # fmt: skip
+_STAT_COUNTS = ("count_reopens", "count_assignments", "count_conversation_parts", "handling_time",
+                "adjusted_handling_time")  # fmt: skip
+
+
+def _stats(kind: str, names: tuple[str, ...]) -> list[Column]:
+    return [col(name, kind, f"statistics.{name}") for name in names]
+
+
+CONVERSATIONS = Schema(
+    "conversations",
+    (
+        col("id", STRING), col("title", STRING),
+        *_cols(TIMESTAMP, "created_at", "updated_at", "waiting_since", "snoozed_until"),
+        col("state", STRING), col("open", BOOL), col("read", BOOL), col("priority", STRING),
+        col("admin_assignee_id", STRING), col("team_assignee_id", STRING),
+        col("contact_ids", LIST, "contacts.contacts[].id", fallback="contacts.data"),
+        col("contact_id", STRING, "contacts.contacts[].id", fallback="contacts.data"),
+        col("company_id", STRING, "company.id"),
+        col("tag_ids", LIST, "tags.tags[].id", fallback="tags.data"),
+        col("tag_names", LIST, "tags.tags[].name", fallback="tags.data"),
+        col("source_type", STRING, "source.type"), col("source_delivered_as", STRING, "source.delivered_as"),
+        col("source_author_type", STRING, "source.author.type"), col("source_author_id", STRING, "source.author.id"),
+        col("source_subject", STRING, "source.subject"),
+        col("channel", STRING, "channel.current", fallback="source.type"),
+        *_stats(INT, _STAT_DURATIONS), *_stats(TIMESTAMP, _STAT_TIMES),
+        col("last_closed_by_id", STRING, "statistics.last_closed_by_id"), *_stats(INT, _STAT_COUNTS),
+        col("rating", INT, "conversation_rating.rating"), col("rating_remark", STRING, "conversation_rating.remark"),
+        col("rating_created_at", TIMESTAMP, "conversation_rating.created_at"),
+        col("rating_teammate_id", STRING, "conversation_rating.teammate.id"),
+        col("ai_agent_participated", BOOL),
+        col("ai_agent_resolution_state", STRING, "ai_agent.resolution_state"),
+        col("ai_agent_last_answer_type", STRING, "ai_agent.last_answer_type"),
+        col("ai_agent_source_type", STRING, "ai_agent.source_type"), col("ai_agent_rating", INT, "ai_agent.rating"),
+    ),
+)  # fmt: skip
+
+TICKETS = Schema(
+    "tickets",
+    (
+        *_cols(STRING, "id", "ticket_id", "category"),
+        col("ticket_type_id", STRING, "ticket_type.id"), col("ticket_type_name", STRING, "ticket_type.name"),
+        # Before 2.14 ticket_state was a plain string, its category: read where the object is missing.
+        col("ticket_state", STRING, "ticket_state.category", fallback="ticket_state"),
+        col("ticket_state_id", STRING, "ticket_state.id"),
+        col("ticket_state_label", STRING, "ticket_state.internal_label"), col("open", BOOL),
+        col("admin_assignee_id", STRING), col("team_assignee_id", STRING),
+        col("contact_ids", LIST, "contacts.contacts[].id", fallback="contacts.data"),
+        col("contact_id", STRING, "contacts.contacts[].id", fallback="contacts.data"),
+        *_cols(TIMESTAMP, "created_at", "updated_at", "snoozed_until"),
+    ),
+    custom="ticket_attributes",
+    prefix="attr.",
+)  # fmt: skip
+
+SCHEMAS: dict[str, Schema] = {s.resource: s for s in (CONTACTS, COMPANIES, ADMINS, CONVERSATIONS, TICKETS)}
 
 
 # ------------------------------------------------------------------------------------------------ cleaning
@@ -379,10 +456,15 @@ def read(schema: Schema, records: list[dict[str, Any]], *, custom: bool = True) 
             values = [o if v is None else v for v, o in zip(values, other, strict=True)]
         if column.kind == LIST:
             out[column.name] = (LIST, Lists.build(values, column.each))
+        elif column.each is not None:
+            firsts = Lists.build(values, column.each)
+            o = firsts.offsets
+            picked = [firsts.values[o[i]] if o[i + 1] > o[i] else None for i in range(len(firsts))]
+            out[column.name] = (column.kind, clean(column.kind, picked))
         else:
             out[column.name] = (column.kind, clean(column.kind, values))
     if custom and schema.custom is not None:
-        out.update(custom_columns([_obj(r.get(schema.custom)) for r in records]))
+        out.update(custom_columns([_obj(r.get(schema.custom)) for r in records], schema.prefix))
     return out
 
 
@@ -434,16 +516,19 @@ def _summary(part: str, groups: list[Mapping[str, Any]], ids: Lists) -> Any:
     ]
 
 
-def custom_columns(attrs: list[Mapping[str, Any]]) -> Columns:
-    """``custom.<name>`` columns (sorted by name) for each record's custom attributes, kinds by :func:`custom_kind`."""
+def custom_columns(
+    attrs: list[Mapping[str, Any]], prefix: str = CUSTOM_PREFIX, kinds: Mapping[str, str] | None = None
+) -> Columns:
+    """``custom.<name>`` columns (sorted by name) for each record's custom attributes: the kind ``kinds`` gives
+    (the workspace's data attributes describe it), else by :func:`custom_kind` from the values."""
     names: dict[str, None] = {}
     for a in attrs:
         names.update(dict.fromkeys(a))
     out: Columns = {}
     for name in sorted(names, key=str):
         values = [a.get(name) for a in attrs]
-        kind = custom_kind(tags(values))
-        out[f"{CUSTOM_PREFIX}{name}"] = (kind, clean(kind, values))
+        kind = (kinds or {}).get(name) or custom_kind(tags(values))
+        out[f"{prefix}{name}"] = (kind, Lists.build(values) if kind == LIST else clean(kind, values))
     return out
 
 

@@ -44,6 +44,10 @@ def _add_connection_options(p: argparse.ArgumentParser) -> None:
         "--sandbox-contacts", type=at_least(0), default=1000, metavar="N", help="sandbox size (default 1000)"
     )
     g.add_argument("--sandbox-companies", type=at_least(0), default=100, metavar="N", help="(default 100)")
+    g.add_argument(
+        "--sandbox-conversations", type=at_least(0), default=200, metavar="N", help="(default 200)"
+    )
+    g.add_argument("--sandbox-tickets", type=at_least(0), default=50, metavar="N", help="(default 50)")
     g.add_argument("--sandbox-seed", type=int, default=0, metavar="S", help="(default 0)")
     g.add_argument(
         "--token", help="access token (prefer $INTERCOM_ACCESS_TOKEN: command lines are visible to others)"

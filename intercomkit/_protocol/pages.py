@@ -39,6 +39,7 @@ __all__ = [
     "Style",
     "WalkGuard",
     "check_per_page",
+    "items_at",
     "total_count",
 ]
 
@@ -66,7 +67,8 @@ class PageRequest:
     json: dict[str, Any] | None = None
 
 
-def _items(body: dict[str, Any], key: str) -> list[Any]:
+def items_at(body: dict[str, Any], key: str) -> list[Any]:
+    """The list under ``key`` (``[]`` when absent); ``PaginationError`` when it is not a list."""
     items = body.get(key)
     if items is None:
         return []
@@ -98,7 +100,7 @@ class Style:
         raise NotImplementedError
 
     def items(self, body: dict[str, Any]) -> list[Any]:
-        return _items(body, self.items_key)
+        return items_at(body, self.items_key)
 
     def guard(self) -> WalkGuard:
         """A fresh guard for one pass of this style's walk."""

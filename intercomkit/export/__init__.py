@@ -54,7 +54,8 @@ def _since(value: datetime | date | int | float | str | None, now: float) -> int
 
 
 class Exporter:
-    """``client.export``: ``await client.export.contacts(path)`` / ``await client.export.companies(path)``."""
+    """``client.export``: ``await client.export.contacts(path)``, ``.companies(path)``, ``.conversations(path)``,
+    ``.tickets(path)``."""
 
     def __init__(self, client: AsyncClient) -> None:
         self._client = client
@@ -93,14 +94,90 @@ class Exporter:
         the rate-limit headers (up to 32 requests
         in flight) or a fixed number. ``resume=False`` discards an unfinished run's checkpoint.
         """
+        return await self._search(
+            "contacts", path, format, fields, query, updated_since, since_last, overlap, reconcile,
+            concurrency, resume, progress, allow_gaps,
+        )  # fmt: skip
+
+    async def conversations(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        format: str | None = None,
+        fields: Sequence[str] | None = None,
+        query: Any = None,
+        updated_since: datetime | date | int | str | None = None,
+        since_last: bool = False,
+        overlap: int | float | str | timedelta = DEFAULT_OVERLAP,
+        reconcile: bool | None = None,
+        concurrency: int | str = "auto",
+        resume: bool = True,
+        progress: bool = True,
+        allow_gaps: bool = False,
+    ) -> ExportResult:
+        """Export every conversation (or those matching ``query``) to ``path``: one row each, the columns of
+        ``conversations_frame`` (``statistics`` flattened, tags, rating, AI agent) then ``custom.<attribute>``.
+
+        The options are ``contacts()``'s. Conversations are fetched through ``POST /conversations/search`` in
+        windows of ``created_at``; that search's ``>``/``<`` include their bound, so windows overlap by a second at
+        their edges and each conversation is written once. ``since_last=True`` merges the conversations updated
+        since the last run into the file, replacing their rows (a conversation closed since is never left open).
+        Conversations deleted during the run are counted in ``vanished``, not a gap.
+        """
+        return await self._search(
+            "conversations", path, format, fields, query, updated_since, since_last, overlap, reconcile,
+            concurrency, resume, progress, allow_gaps,
+        )  # fmt: skip
+
+    async def tickets(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        format: str | None = None,
+        fields: Sequence[str] | None = None,
+        query: Any = None,
+        updated_since: datetime | date | int | str | None = None,
+        since_last: bool = False,
+        overlap: int | float | str | timedelta = DEFAULT_OVERLAP,
+        reconcile: bool | None = None,
+        concurrency: int | str = "auto",
+        resume: bool = True,
+        progress: bool = True,
+        allow_gaps: bool = False,
+    ) -> ExportResult:
+        """Export every ticket (or those matching ``query``) to ``path``: the columns of ``tickets_frame``, then
+        ``attr.<name>`` for each of its ``ticket_attributes``. Through ``POST /tickets/search``; the options and
+        guarantees are ``conversations()``'s."""
+        return await self._search(
+            "tickets", path, format, fields, query, updated_since, since_last, overlap, reconcile,
+            concurrency, resume, progress, allow_gaps,
+        )  # fmt: skip
+
+    async def _search(
+        self,
+        kind: str,
+        path: str | os.PathLike[str],
+        format: str | None,
+        fields: Sequence[str] | None,
+        query: Any,
+        updated_since: datetime | date | int | str | None,
+        since_last: bool,
+        overlap: int | float | str | timedelta,
+        reconcile: bool | None,
+        concurrency: int | str,
+        resume: bool,
+        progress: bool,
+        allow_gaps: bool,
+    ) -> ExportResult:
+        """A search-paged export (``_resources.SearchPaging``) of ``kind``."""
         if since_last and updated_since is not None:
             raise ConfigurationError("pass either updated_since or since_last, not both")
         if reconcile and updated_since is not None:
-            raise ConfigurationError("reconcile walks every contact: it cannot take updated_since")
+            raise ConfigurationError(f"reconcile walks every {kind[:-1]}: it cannot take updated_since")
         if reconcile not in (None, True, False):
             raise ConfigurationError(f"reconcile must be True, False or None, got {reconcile!r}")
         options = ExportOptions(
-            kind="contacts",
+            kind=kind,
             path=os.fspath(path),
             format=detect_format(os.fspath(path), format),
             fields=list(fields) if fields is not None else None,

@@ -1,4 +1,7 @@
-"""``intercomkit export contacts|companies|reporting --out FILE``: options, exit codes and the resume command.
+"""``intercomkit export contacts|companies|conversations|tickets|reporting --out FILE``: options, exit codes and
+the resume command. The kinds are the export engine's resources (``_resources.RESOURCES``); the options that
+narrow or continue a search (``--query``, ``--since``, ``--since-last``, ``--overlap``, ``--reconcile``) apply
+to the search-paged ones.
 
 Exit codes (``intercomkit._cli_common``): 0 ok, 2 usage (also a checkpoint of another export or workspace), 3
 authentication, 4 gave up on rate limit / network, 5 incomplete (rows missing compared with Intercom's count) unless
@@ -29,6 +32,10 @@ from ..errors import (
 )
 from ._manifest import describe_kept, kept
 from ._overlap import describe_overlap
+from ._resources import RESOURCES, SearchPaging
+
+# The kinds --query, --since, --since-last, --overlap and --reconcile apply to.
+_SEARCHED = [kind for kind, r in RESOURCES.items() if isinstance(r.paging, SearchPaging)]
 
 __all__ = ["add_export_command", "export_command", "resume_command"]
 
@@ -38,11 +45,12 @@ def add_export_command(
 ) -> None:
     parser = subparsers.add_parser(
         "export",
-        help="export every contact or company to CSV, csv.gz or Parquet (resumable), or a reporting dataset",
-        description="Export a whole workspace. Rerun the same command after an interruption to resume. "
+        help=f"export every {', '.join(RESOURCES)} to CSV, csv.gz or Parquet (resumable), or a reporting dataset",
+        description=f"Export a whole workspace's {', '.join(RESOURCES)}. Rerun the same command after an "
+        "interruption to resume. "
         "'reporting' runs Intercom's reporting-data export jobs for --dataset over --since .. --until into a CSV.",
     )
-    parser.add_argument("what", choices=["contacts", "companies", "reporting"])
+    parser.add_argument("what", choices=[*RESOURCES, "reporting"])
     parser.add_argument(
         "--out", "-o", required=True, metavar="FILE", help="output file: .csv, .csv.gz or .parquet"
     )
@@ -52,15 +60,18 @@ def add_export_command(
         help="for an --out without one of those suffixes (a contradicting suffix is an error)",
     )
     parser.add_argument("--fields", metavar="A,B,...", help="output columns (default: all)")
-    parser.add_argument("--query", metavar="JSON", help="Intercom search query JSON (contacts)")
+    parser.add_argument(
+        "--query", metavar="JSON", help=f"Intercom search query JSON ({', '.join(_SEARCHED)})"
+    )
     since = parser.add_mutually_exclusive_group()
     since.add_argument(
-        "--since", metavar="WHEN", help=f"only contacts updated at/after WHEN (UTC): {SINCE_FORMS}"
+        "--since", metavar="WHEN", help=f"only rows updated at/after WHEN (UTC): {SINCE_FORMS}"
     )
     since.add_argument(
         "--since-last",
         action="store_true",
-        help="only contacts changed since the last successful export to --out, merged into it",
+        help="only rows changed since the last successful export to --out, merged into it (a changed row "
+        "replaces its old version)",
     )
     parser.add_argument(
         "--overlap",
@@ -71,7 +82,7 @@ def add_export_command(
     parser.add_argument(
         "--reconcile",
         action="store_true",
-        help="walk every contact and replace --out, dropping deleted/merged/archived rows "
+        help="walk every row and replace --out, dropping deleted/merged/archived rows "
         "(also done on every 10th --since-last run)",
     )
     parser.add_argument(
@@ -112,7 +123,7 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
     }
     if args.fields:
         options["fields"] = [f.strip() for f in args.fields.split(",") if f.strip()]
-    if args.what == "contacts":
+    if args.what in _SEARCHED:
         if args.query:
             try:
                 options["query"] = json.loads(args.query)
@@ -127,7 +138,7 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
             options["reconcile"] = True
     elif args.query or args.since or args.since_last or args.overlap is not None or args.reconcile:
         raise ConfigurationError(
-            "--query, --since, --since-last, --overlap and --reconcile apply to contacts only"
+            f"--query, --since, --since-last, --overlap and --reconcile apply to {', '.join(_SEARCHED)} only"
         )
     return options
 
@@ -161,6 +172,10 @@ def resume_command(args: argparse.Namespace) -> str:
         words += [
             "--sandbox-companies",
             str(args.sandbox_companies),
+            "--sandbox-conversations",
+            str(args.sandbox_conversations),
+            "--sandbox-tickets",
+            str(args.sandbox_tickets),
             "--sandbox-seed",
             str(args.sandbox_seed),
         ]
@@ -233,7 +248,11 @@ def run_reporting(args: argparse.Namespace) -> int:
             from ..sandbox import Sandbox
 
             sandbox = Sandbox(
-                contacts=args.sandbox_contacts, companies=args.sandbox_companies, seed=args.sandbox_seed
+                contacts=args.sandbox_contacts,
+                companies=args.sandbox_companies,
+                conversations=args.sandbox_conversations,
+                tickets=args.sandbox_tickets,
+                seed=args.sandbox_seed,
             )
             sandbox.reporting.delay = (
                 0  # a CLI run waits in real time: the sandbox's jobs are done when first asked
@@ -280,6 +299,8 @@ def export_command(args: argparse.Namespace) -> int:
             sandbox = Sandbox(
                 contacts=args.sandbox_contacts,
                 companies=args.sandbox_companies,
+                conversations=args.sandbox_conversations,
+                tickets=args.sandbox_tickets,
                 seed=args.sandbox_seed,
                 latency=args.sandbox_latency_ms / 1000.0,
                 rate_limit=args.sandbox_rate_limit,

@@ -88,7 +88,8 @@ class WindowRecord:
     """A committed window, as the manifest keeps it (the JSON keys are these names: manifest version 2).
 
     ``received``: distinct rows the walk returned; ``rows``: those written to its part (the rest were created after
-    the run's start, ``late``, or dropped by the exact post filter); ``vanished``: how far Intercom's count fell
+    the run's start, ``late``, created outside the window's own instants, ``edge`` (its query reaches into its
+    neighbours' under the inclusive date rule: ``_plan.range_query``), or dropped by the exact post filter); ``vanished``: how far Intercom's count fell
     during the walk (deleted, merged); ``total``: Intercom's last count for the window; ``gap``: rows Intercom
     counts that the walk did not return; ``max_updated``: the newest ``updated_at`` written; ``custom``: custom
     attribute → the value types seen; ``part``: its part file in the checkpoint directory; ``csv``: its
@@ -99,6 +100,7 @@ class WindowRecord:
     rows: int
     part: str
     late: int = 0
+    edge: int = 0
     vanished: int = 0
     total: int | None = None
     max_updated: int = 0
@@ -111,6 +113,7 @@ class WindowRecord:
             "received": self.received,
             "rows": self.rows,
             "late": self.late,
+            "edge": self.edge,
             "vanished": self.vanished,
             "total": self.total,
             "max_updated": self.max_updated,
@@ -129,6 +132,7 @@ class WindowRecord:
             rows=int(data["rows"]),
             part=str(data["part"]),
             late=int(data.get("late", 0)),
+            edge=int(data.get("edge", 0)),
             vanished=int(data.get("vanished", 0)),
             total=data.get("total"),
             max_updated=int(data.get("max_updated", 0)),

@@ -7,6 +7,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from .._columns import custom_name
 from ._sinks import (
     CsvOutput,
     ParquetOutput,
@@ -76,7 +77,7 @@ def merge_parts(
         fields = []
         for f in schema:
             old = existing_types.get(f.name)
-            known_now = f.name in part_schema.names or (f.name.startswith("custom.") and f.name[7:] in custom)
+            known_now = f.name in part_schema.names or custom_name(f.name) in custom
             if old is None or (known_now and old == f.type):
                 fields.append(f)
             elif not known_now:

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from .._columns import SCHEMAS
 from .._protocol.pages import MAX_PER_PAGE
 from ..errors import ConfigurationError
 from ._fields import unknown_field
@@ -17,7 +18,7 @@ __all__ = ["ExportOptions", "detect_format", "selected_columns"]
 
 @dataclass
 class ExportOptions:
-    kind: str  # a resource's kind (_resources.RESOURCES): "contacts" | "companies"
+    kind: str  # a resource's kind (_resources.RESOURCES): "contacts", "companies", "conversations", "tickets"
     path: str
     format: str  # "csv" | "csv.gz" | "parquet"
     fields: list[str] | None = None
@@ -65,8 +66,9 @@ def selected_columns(kind: str, fields: list[str] | None) -> tuple[list[str], li
         raise ConfigurationError(
             "fields must be a list of column names such as ['id', 'email', 'custom.plan']"
         )
-    unknown = [f for f in fields if f not in base and not (f.startswith("custom.") and len(f) > 7)]
+    schema = SCHEMAS[kind]
+    unknown = [f for f in fields if not schema.is_column(f)]
     if unknown:
-        raise unknown_field(kind, unknown[0], base, "columns (and custom.<attribute>)")
+        raise unknown_field(kind, unknown[0], base, f"columns (and {schema.prefix}<attribute>)")
     part = [c for c in base if c in fields or c in ("id", "updated_at")]
     return part, list(dict.fromkeys(fields))

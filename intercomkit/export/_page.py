@@ -25,13 +25,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pj
 
-from .._columns import BOOL, CONTACTS, LIST, MAX_TIMESTAMP, STRING, TIMESTAMP
+from .._columns import BOOL, CONTACTS, LIST, MAX_TIMESTAMP, SCHEMAS, STRING, TIMESTAMP
 from .._frames import ARROW_TYPES
-from .._protocol.pages import Style
+from .._protocol.pages import items_at
 from .._protocol.responses import decipher
 from ._sinks import CUSTOM, _decode, items_table
 
-__all__ = ["Page", "read_page"]
+__all__ = ["Page", "dict_reader", "read_page"]
 
 
 @dataclass
@@ -66,22 +66,45 @@ def read_page(
     return _slow(decode(raw) if decode is not None else decipher(200, {}, raw), columns, post)
 
 
+def dict_reader(kind: str, items_key: str) -> Callable[..., Page]:
+    """A page reader for another search (conversations under ``"conversations"``, tickets under ``"tickets"``):
+    the dict path only, the same ``read_page(raw, columns, *, post, decode)`` call."""
+
+    def read(
+        raw: bytes,
+        columns: Sequence[str],
+        *,
+        post: Callable[[dict[str, Any]], bool] | None = None,
+        decode: Callable[[bytes], dict[str, Any]] | None = None,
+    ) -> Page:
+        body = decode(raw) if decode is not None else decipher(200, {}, raw)
+        return _slow(body, columns, post, kind, items_key)
+
+    read.__name__ = read.__qualname__ = f"read_{kind}_page"
+    return read
+
+
 # ------------------------------------------------------------------------------------------------- dict path
 
 
 def _slow(
-    body: dict[str, Any], columns: Sequence[str], post: Callable[[dict[str, Any]], bool] | None
+    body: dict[str, Any],
+    columns: Sequence[str],
+    post: Callable[[dict[str, Any]], bool] | None,
+    kind: str = "contacts",
+    items_key: str = "data",
 ) -> Page:
-    items = [i for i in Style().items(body) if isinstance(i, dict) and i.get("id") is not None]
-    envelope = {k: v for k, v in body.items() if k != "data"}
+    items = [i for i in items_at(body, items_key) if isinstance(i, dict) and i.get("id") is not None]
+    envelope = {k: v for k, v in body.items() if k != items_key}
+    custom = SCHEMAS[kind].custom or ""
     return Page(
         body=envelope,
         ids=[str(i["id"]) for i in items],
         created=[i.get("created_at") for i in items],
         updated=[i.get("updated_at") for i in items],
-        custom=[i.get("custom_attributes") for i in items],
+        custom=[i.get(custom) for i in items],
         passes=None if post is None else [bool(post(i)) for i in items],
-        table=items_table("contacts", items, columns),
+        table=items_table(kind, items, columns),
     )
 
 

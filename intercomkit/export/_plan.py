@@ -1,5 +1,8 @@
 """The export plan: whole-workspace-day windows over created_at, their queries, splitting and resume coverage. Pure.
 
+(The conversations and tickets searches compare to the second, bounds included: ``range_query`` with ``INCLUSIVE``
+says how their windows are sent; the days are the same.)
+
 Intercom compares date filters "by calendar day", and "The day boundary uses your workspace's timezone" (2.16,
 "Searching for Timestamp Fields"), so a window is a run of whole days of the workspace's timezone ``tz``,
 ``[first_day, first_day+days)`` (day numbers count local calendar dates from 1970-01-01, see ``_protocol.days``). On
@@ -28,8 +31,11 @@ from ..errors import InvalidQuery
 
 __all__ = [
     "DAY",
+    "DAYS",
+    "INCLUSIVE",
     "Plan",
     "Window",
+    "bounds",
     "combine",
     "day_of",
     "plan_chain",
@@ -42,6 +48,10 @@ __all__ = [
 ]
 
 DAY = days.DAY
+# A search's date rule (``SearchPaging.dates``). DAYS: Intercom compares dates "by calendar day" of the workspace's
+# timezone (contacts). INCLUSIVE: ``>`` "Greater (or equal) than" and ``<`` "Lower (or equal) than", to the
+# second (POST /conversations/search, POST /tickets/search).
+DAYS, INCLUSIVE = "days", "inclusive"
 
 
 def day_of(t: float, tz: tzinfo = UTC) -> int:
@@ -74,12 +84,33 @@ class Window:
         return cls(int(first), int(days))
 
 
-def range_query(first_day: int, end_day: int, tz: tzinfo = UTC) -> list[dict[str, Any]]:
-    """The two created_at filters selecting workspace days ``[first_day, end_day)`` exactly."""
+def range_query(
+    first_day: int, end_day: int, tz: tzinfo = UTC, dates: str = DAYS, *, fetch: bool = False
+) -> list[dict[str, Any]]:
+    """The two created_at filters selecting workspace days ``[first_day, end_day)`` under the search's date rule.
+
+    ``DAYS`` (contacts): exact. ``INCLUSIVE`` (conversations, tickets): counting (``fetch=False``) sends the
+    instants ``[lo, hi)`` exactly as the documented rule reads (``> lo`` and ``< hi - 1``, each including its
+    bound); fetching sends ``> lo - 1`` and ``< hi``, which hold ``[lo, hi)`` whether or not the server includes
+    the bound: windows then overlap by a second or two at their edges, and the walk keeps only its own rows
+    (``bounds``), so a conversation created on an edge second is neither lost nor written twice.
+    """
+    if dates == INCLUSIVE:
+        lo, hi = days.day_start(first_day, tz), days.day_start(end_day, tz)
+        lower, upper = (lo - 1, hi) if fetch else (lo, hi - 1)
+        return [
+            {"field": "created_at", "operator": ">", "value": lower},
+            {"field": "created_at", "operator": "<", "value": upper},
+        ]
     return [
         {"field": "created_at", "operator": ">", "value": days.day_start(first_day - 1, tz)},
         {"field": "created_at", "operator": "<", "value": days.day_start(end_day, tz)},
     ]
+
+
+def bounds(window: Window, tz: tzinfo = UTC) -> tuple[int, int]:
+    """The instants ``[lo, hi)`` a window owns (its rows' ``created_at``)."""
+    return days.day_start(window.first_day, tz), days.day_start(window.end_day, tz)
 
 
 def combine(bounds: list[dict[str, Any]], base: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -102,8 +133,11 @@ def combine(bounds: list[dict[str, Any]], base: Mapping[str, Any] | None) -> dic
     return {"operator": "AND", "value": value}
 
 
-def window_query(window: Window, base: Mapping[str, Any] | None, tz: tzinfo = UTC) -> dict[str, Any]:
-    return combine(range_query(window.first_day, window.end_day, tz), base)
+def window_query(
+    window: Window, base: Mapping[str, Any] | None, tz: tzinfo = UTC, dates: str = DAYS
+) -> dict[str, Any]:
+    """What a window's walk sends (see ``range_query``: a superset of its days under the ``INCLUSIVE`` rule)."""
+    return combine(range_query(window.first_day, window.end_day, tz, dates, fetch=True), base)
 
 
 def split(window: Window) -> tuple[Window, Window] | None:

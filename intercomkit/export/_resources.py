@@ -9,7 +9,9 @@ A resource is exported one of two ways, and its description says which and gives
   against Intercom's counts (``companies.every()``). ``_chain.ChainRun`` walks it into one window.
 
 Conversations and tickets have search endpoints of the same shape (``POST /conversations/search``,
-``POST /tickets/search``): they are new ``Resource(kind, SearchPaging(...))`` values, not new runners.
+``POST /tickets/search``): they are ``Resource(kind, SearchPaging(...))`` values too. What differs is said here:
+the key their list object holds its records under, and their date rule (``_plan.INCLUSIVE``: ``>``/``<`` include
+their bound, to the second, where contacts match whole workspace days), which decides how windows are sent.
 """
 
 from __future__ import annotations
@@ -18,13 +20,24 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ._page import Page, read_page
+from ._page import Page, dict_reader, read_page
+from ._plan import DAYS, INCLUSIVE
 from ._sinks import base_columns
 
 if TYPE_CHECKING:
     from .._client import AsyncClient
 
-__all__ = ["COMPANIES", "CONTACTS", "RESOURCES", "ChainPaging", "Resource", "SearchPaging", "resource"]
+__all__ = [
+    "COMPANIES",
+    "CONTACTS",
+    "CONVERSATIONS",
+    "RESOURCES",
+    "TICKETS",
+    "ChainPaging",
+    "Resource",
+    "SearchPaging",
+    "resource",
+]
 
 
 @dataclass(frozen=True)
@@ -35,12 +48,15 @@ class SearchPaging:
     ``created_at`` orders). ``everyone``: a query matching every row, for a walk without day bounds (a search needs a
     query). ``read_page(raw, columns, *, post, decode)``: the bytes of one answer → a ``Page`` (ids, ``created_at``
     and ``updated_at`` per row, the part's rows), run in a worker thread; ``decode`` is the client's reading of a
-    body, the dict path's start.
+    body, the dict path's start. ``items``: the key of the records in an answer. ``dates``: the search's date rule
+    (``_plan.DAYS`` or ``_plan.INCLUSIVE``, see ``_plan.range_query``).
     """
 
     path: str
     everyone: Mapping[str, Any]
     read_page: Callable[..., Page]
+    items: str = "data"
+    dates: str = DAYS
 
 
 @dataclass(frozen=True)
@@ -83,7 +99,30 @@ COMPANIES = Resource(
     ChainPaging(walk=lambda client: client.companies.every(), estimate=lambda walker: walker.listed_before),
 )
 
-RESOURCES = {r.kind: r for r in (CONTACTS, COMPANIES)}
+CONVERSATIONS = Resource(
+    "conversations",
+    SearchPaging(
+        path="/conversations/search",
+        # A search needs a query: every conversation was created after 1970 (">" includes its bound).
+        everyone={"field": "created_at", "operator": ">", "value": 0},
+        read_page=dict_reader("conversations", "conversations"),
+        items="conversations",
+        dates=INCLUSIVE,
+    ),
+)
+
+TICKETS = Resource(
+    "tickets",
+    SearchPaging(
+        path="/tickets/search",
+        everyone={"field": "created_at", "operator": ">", "value": 0},
+        read_page=dict_reader("tickets", "tickets"),
+        items="tickets",
+        dates=INCLUSIVE,
+    ),
+)
+
+RESOURCES = {r.kind: r for r in (CONTACTS, COMPANIES, CONVERSATIONS, TICKETS)}
 
 
 def resource(kind: str) -> Resource:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 
+from .._columns import SCHEMAS
 from .._protocol.days import zone_name
 from ..errors import WorkspaceMismatch
 from ._limiter import RequestLimiter
@@ -45,6 +46,7 @@ class Tally:
     received: int = 0
     written: int = 0
     late: int = 0
+    edge: int = 0
     vanished: int = 0
     gaps: list[str] = field(default_factory=list)
     missing: int = 0
@@ -57,6 +59,7 @@ class Tally:
         self.received += record.received
         self.written += record.rows
         self.late += record.late
+        self.edge += record.edge
         self.vanished += record.vanished
 
 
@@ -183,7 +186,8 @@ class Run:
         """The output columns when these custom attributes (name → kind) were seen."""
         if self.out_columns is not None:
             return self.out_columns
-        return [*self.part_columns, *(f"custom.{name}" for name in sorted(custom, key=str))]
+        prefix = SCHEMAS[self.resource.kind].prefix
+        return [*self.part_columns, *(f"{prefix}{name}" for name in sorted(custom, key=str))]
 
     def merge(self, *, replace: bool = True) -> int:
         """Write the final file from the committed parts (by atomic rename); ``replace=False`` merges them into the
@@ -272,7 +276,7 @@ class Run:
             "missing": tally.missing,
             "vanished": tally.vanished,
             "created_during_run": tally.late,
-            "filtered": tally.received - tally.written - tally.late,
+            "filtered": tally.received - tally.written - tally.late - tally.edge,
             "windows": len(self.manifest.windows),
             "resumed_windows": tally.resumed,
             "resumed_rows": tally.resumed_rows,

@@ -18,6 +18,7 @@ import math
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC
 from typing import Any
 
 import anyio
@@ -74,6 +75,7 @@ class _Walked:
     received: int = 0
     rows: int = 0
     late: int = 0
+    edge: int = 0
     first_total: int | None = None
     last_total: int | None = None
     max_updated: int = 0
@@ -86,6 +88,7 @@ class _Walked:
             received=self.received,
             rows=self.rows,
             late=self.late,
+            edge=self.edge,
             # Intercom's count fell during the walk: rows deleted or merged meanwhile.
             vanished=max((self.first_total or 0) - (self.last_total or 0), 0),
             total=self.last_total,
@@ -97,9 +100,10 @@ class _Walked:
         )
 
 
-def _counted(body: dict[str, Any], kind: str) -> dict[str, Any]:
-    """A count/plan search answer the planner can trust: a ``total_count`` and rows with ``created_at``."""
-    data = body.get("data", [])
+def _counted(body: dict[str, Any], kind: str, key: str = "data") -> dict[str, Any]:
+    """A count/plan search answer the planner can trust: a ``total_count`` and rows (under ``key``) with
+    ``created_at``."""
+    data = body.get(key, [])
     usable = (
         total_count(body) is not None
         and isinstance(data, list)
@@ -193,7 +197,7 @@ class SearchRun(Run):
             "sort": {"field": "created_at", "order": "descending" if descending else "ascending"},
         }
         answer = await self.limiter.request("POST", self.paging.path, json=body)
-        return _counted(answer, self.resource.kind)
+        return _counted(answer, self.resource.kind, self.paging.items)
 
     async def _count(self, query: dict[str, Any]) -> int:
         return (await self._search(query, 1)).get("total_count") or 0
@@ -203,6 +207,9 @@ class SearchRun(Run):
     async def export(self) -> ExportResult:
         await self.identify()
         self.zone = await self.client.workspace_timezone()
+        if self.paging.dates == _plan.INCLUSIVE and isinstance(self.zone, UnknownZone):
+            # Bounds to the second need no workspace days: windows of UTC days are as exact.
+            self.zone = UTC
         server_query, post_filter, updated_since = self._user_query()
         self.post_filter = post_filter
         await check_custom_fields(self.client, self.resource.kind, self.out_columns)
@@ -283,7 +290,8 @@ class SearchRun(Run):
             # The query cannot take two more filters: walk it whole as one chain (rows after T are skipped).
             return _plan.plan_chain(started_at, await self._count(server_query), today)
         assert today is not None
-        everything = _plan.window_query(_plan.Window(1, today), server_query, tz)  # days 1 .. today
+        dates = self.paging.dates
+        everything = _plan.window_query(_plan.Window(1, today), server_query, tz, dates)  # days 1 .. today
         # The first and the last row, asked for at once: planning costs one round trip, not two.
         answers: dict[bool, dict[str, Any]] = {}
 
@@ -298,12 +306,15 @@ class SearchRun(Run):
             raise first_error(group) from None
         asc, desc = answers[False], answers[True]
         total = asc.get("total_count") or 0
-        first = asc["data"][0]["created_at"] if asc.get("data") else None
-        last = desc["data"][0]["created_at"] if desc.get("data") else first
+        key = self.paging.items
+        first = asc[key][0]["created_at"] if asc.get(key) else None
+        last = desc[key][0]["created_at"] if desc.get(key) else first
         frozen_total = total
         if total and first is not None and _plan.day_of(last, tz) >= today:
             # Rows created today: count the days before today on their own.
-            frozen_total = await self._count(_plan.combine(_plan.range_query(1, today, tz), server_query))
+            frozen_total = await self._count(
+                _plan.combine(_plan.range_query(1, today, tz, dates), server_query)
+            )
         rows = _plan.window_rows(
             self.options.per_window,
             total,
@@ -358,7 +369,9 @@ class SearchRun(Run):
     async def _walk(self, window: _plan.Window | None, *, chain: bool = False) -> tuple[Any, Any] | None:
         """Fetch one window into a part file and commit it; return its halves instead when it is too dense."""
         key = "chain" if window is None or chain else window.key
-        query = self.base if chain else _plan.window_query(window, self.base, self.zone)  # type: ignore[arg-type]
+        query = (
+            self.base if chain else _plan.window_query(window, self.base, self.zone, self.paging.dates)  # type: ignore[arg-type]
+        )
         can_split = not chain and window is not None
         outcome = await self._walk_once(key, query, window, can_split=can_split)
         if outcome is None or isinstance(outcome, tuple):
@@ -378,8 +391,21 @@ class SearchRun(Run):
         last_try: bool = False,
     ) -> Any:
         part = PartWriter(self.manifest.part_path(key), self.part_schema, lines=self.prerender)
-        style = Search(self.paging.path, query, per_page=MAX_PER_PAGE, sort=_SORT, base=self.client.base)
+        style = Search(
+            self.paging.path,
+            query,
+            per_page=MAX_PER_PAGE,
+            sort=_SORT,
+            base=self.client.base,
+            items_key=self.paging.items,
+        )
         ids: set[str] = set()
+        # Under the inclusive rule a window's query reaches a second or two into its neighbours (see
+        # _plan.range_query): rows outside [lo, hi) are theirs, counted as ``edge`` and not written here.
+        inclusive = self.paging.dates == _plan.INCLUSIVE
+        owned = (
+            _plan.bounds(window, self.zone) if inclusive and window is not None and key != "chain" else None
+        )
         custom: dict[str, set[str]] = {}
         walked = _Walked()
         frozen = self.frozen_at
@@ -420,7 +446,9 @@ class SearchRun(Run):
                 keep = []
                 for k in fresh:
                     created = page.created[k]
-                    if isinstance(created, int | float) and created > frozen:
+                    if owned is not None and isinstance(created, int) and not owned[0] <= created < owned[1]:
+                        walked.edge += 1
+                    elif isinstance(created, int | float) and created > frozen:
                         walked.late += 1
                     elif page.passes is None or page.passes[k]:
                         keep.append(k)
@@ -518,11 +546,13 @@ class SearchRun(Run):
         live = [r for key, r in windows.items() if _plan.Window.from_key(key).end_day > frozen_end]
         frozen = [r for key, r in windows.items() if _plan.Window.from_key(key).end_day <= frozen_end]
         vanished = sum(record.vanished for record in live)
-        expected = sum((record.total or 0) - record.late for record in live)
+        expected = sum((record.total or 0) - record.late - record.edge for record in live)
         if plan.first_day < frozen_end:
-            q = _plan.combine(_plan.range_query(plan.first_day, frozen_end, self.zone), self.base)
+            dates = self.paging.dates
+            q = _plan.combine(_plan.range_query(plan.first_day, frozen_end, self.zone, dates), self.base)
             now_total = await self._count(q)
-            received = sum(record.received for record in frozen)
+            # A window's edge rows are its neighbours' (and counted there): each row once.
+            received = sum(record.received - record.edge for record in frozen)
             known = sum(record.gap for record in frozen)
             if received + known < now_total:
                 # Rows can enter search mid-run: an archived contact returning is unarchived, and a change made
@@ -560,10 +590,18 @@ class SearchRun(Run):
         since = int(self.frozen_at) - self.options.overlap
         recent = {"field": "updated_at", "operator": ">", "value": since - 2 * _plan.DAY}
         try:
-            query = _plan.combine([*_plan.range_query(first_day, end_day, self.zone), recent], self.base)
+            days = _plan.range_query(first_day, end_day, self.zone, self.paging.dates, fetch=True)
+            query = _plan.combine([*days, recent], self.base)
         except InvalidQuery:
             return 0  # no room for one more filter: the shortfall stays reported
-        style = Search(self.paging.path, query, per_page=MAX_PER_PAGE, sort=_SORT, base=self.client.base)
+        style = Search(
+            self.paging.path,
+            query,
+            per_page=MAX_PER_PAGE,
+            sort=_SORT,
+            base=self.client.base,
+            items_key=self.paging.items,
+        )
         back = 0
         # One short walk after the windows: the client's own paginator (walk guard, post filter) serves.
         async for page in Paginator(self.client, style, post_filter=self.post_filter).pages():

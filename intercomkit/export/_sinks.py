@@ -71,17 +71,23 @@ def base_columns(kind: str) -> list[str]:
     return list(_columns.SCHEMAS[kind].kinds)
 
 
-def observe_custom(items: Iterable[dict[str, Any]], seen: dict[str, set[str]]) -> None:
-    """``observe_attrs`` (``_columns.observe``) for raw records."""
-    observe_attrs((item.get("custom_attributes") for item in items), seen)
+def observe_custom(
+    items: Iterable[dict[str, Any]], seen: dict[str, set[str]], kind: str = "contacts"
+) -> None:
+    """``observe_attrs`` (``_columns.observe``) for raw records of ``kind``."""
+    key = _columns.SCHEMAS[kind].custom
+    observe_attrs((item.get(key) for item in items) if key else (), seen)
 
 
 def items_table(kind: str, items: list[dict[str, Any]], columns: Sequence[str]) -> pa.Table:
-    """Raw API records → the part schema: ``columns`` of the typed frame schema + ``__custom__`` JSON."""
-    table = _frames.table(_columns.SCHEMAS[kind], items, custom=False).select(list(columns))
+    """Raw API records → the part schema: ``columns`` of the typed frame schema + ``__custom__`` JSON (the
+    schema's custom attributes: a ticket's ``ticket_attributes``)."""
+    schema = _columns.SCHEMAS[kind]
+    table = _frames.table(schema, items, custom=False).select(list(columns))
+    key = schema.custom or ""
     custom = [
         _dumps_custom(attrs) if type(attrs) is dict and attrs else None
-        for attrs in (item.get("custom_attributes") for item in items)
+        for attrs in (item.get(key) for item in items)
     ]
     return table.append_column(CUSTOM, pa.array(custom, type=pa.string()))
 
@@ -281,11 +287,11 @@ def _decode_all(texts: list[str | None]) -> list[dict[str, Any]]:
 def expand_custom(table: pa.Table, custom: dict[str, str], columns: Sequence[str]) -> pa.Table:
     """Replace ``__custom__`` by typed ``custom.<name>`` columns and keep ``columns`` (in that order)."""
     raw = table.column(CUSTOM).to_pylist() if CUSTOM in table.column_names else [None] * table.num_rows
-    wanted = [c for c in columns if c.startswith("custom.") and c[7:] in custom]
+    wanted = [(c, key) for c in columns if (key := _columns.custom_name(c)) is not None and key in custom]
     if wanted:
         parsed = _decode_all(raw)
-        for name in wanted:
-            key, kind = name[7:], custom[name[7:]]
+        for name, key in wanted:
+            kind = custom[key]
             values = _columns.clean(kind, [attrs.get(key) for attrs in parsed])
             table = table.append_column(name, pa.array(values, type=_frames.ARROW_TYPES[kind]))
     present = set(table.column_names)
@@ -512,8 +518,8 @@ def final_schema(part_schema: pa.Schema, custom: dict[str, str], columns: Sequen
     for name in columns:
         if name in part_schema.names:
             fields.append(part_schema.field(name))
-        elif name.startswith("custom.") and name[7:] in custom:
-            fields.append(pa.field(name, _frames.ARROW_TYPES[custom[name[7:]]]))
+        elif (key := _columns.custom_name(name)) is not None and key in custom:
+            fields.append(pa.field(name, _frames.ARROW_TYPES[custom[key]]))
         else:
             fields.append(pa.field(name, pa.string()))
     return pa.schema(fields)
