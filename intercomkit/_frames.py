@@ -200,13 +200,35 @@ def conversations_frame(
     teams: Any = None,
     dtype_backend: str | None = None,
 ) -> pd.DataFrame:
-    """Conversations, one row each (``_support_rows.CONVERSATION_SPEC`` + ``custom.*``). ``attributes``: the
-    conversation data attributes that type the ``custom.*`` columns; ``admins`` / ``teams``: frames (or lists)
-    with ``id`` and ``name`` that add ``admin_assignee_name`` / ``team_assignee_name``."""
-    rows, spec = _support_rows.conversation_rows(
-        items, attributes=attributes, admin_names=_names(admins), team_names=_names(teams)
-    )
-    return rows_frame(rows, spec, dtype_backend=dtype_backend)
+    """Conversations, one row each (``_columns.CONVERSATIONS``, the columns ``client.export.conversations``
+    writes, + ``custom.*``). ``attributes``: the conversation data attributes that type the ``custom.*`` columns;
+    ``admins`` / ``teams``: frames (or lists) with ``id`` and ``name`` that add ``admin_assignee_name`` /
+    ``team_assignee_name`` after the assignee ids."""
+    raws = _materialize(items)
+    columns = _typed(cols.CONVERSATIONS, raws, attributes)
+    admin_names, team_names = _names(admins), _names(teams)
+    if admin_names is not None or team_names is not None:
+        named: Columns = {}
+        for name, column in columns.items():
+            named[name] = column
+            if name == "team_assignee_id":
+                for who, ids, names in (
+                    ("admin", columns["admin_assignee_id"][1], admin_names or {}),
+                    ("team", column[1], team_names or {}),
+                ):
+                    named[f"{who}_assignee_name"] = (STRING, [names.get(i or "") for i in ids])
+        columns = named
+    return _to_frame(columns, dtype_backend)
+
+
+def _typed(schema: Schema, raws: list[dict[str, Any]], attributes: Iterable[Any] | None) -> Columns:
+    """The schema's columns, then its custom ones typed from the workspace's ``attributes`` (``name`` and
+    ``data_type``) where it describes them, else from the values."""
+    columns = cols.read(schema, raws, custom=False)
+    attrs = [r.get(schema.custom) if type(r.get(schema.custom)) is dict else {} for r in raws]
+    kinds = _support_rows.attribute_kinds(attributes)
+    columns.update(cols.custom_columns(attrs, schema.prefix, kinds))
+    return columns
 
 
 def parts_frame(items: Iterable[Any], *, dtype_backend: str | None = None) -> pd.DataFrame:
@@ -218,9 +240,9 @@ def parts_frame(items: Iterable[Any], *, dtype_backend: str | None = None) -> pd
 def tickets_frame(
     items: Iterable[Any], *, attributes: Iterable[Any] | None = None, dtype_backend: str | None = None
 ) -> pd.DataFrame:
-    """Tickets, one row each (``TICKET_SPEC`` + ``attr.*``, typed from ticket type ``attributes`` when given)."""
-    rows, spec = _support_rows.ticket_rows(items, attributes=attributes)
-    return rows_frame(rows, spec, dtype_backend=dtype_backend)
+    """Tickets, one row each (``_columns.TICKETS``, the columns ``client.export.tickets`` writes, + ``attr.*``,
+    typed from ticket type ``attributes`` when given)."""
+    return _to_frame(_typed(cols.TICKETS, _materialize(items), attributes), dtype_backend)
 
 
 def listing_frame(
