@@ -1,7 +1,8 @@
 """Checks a ``fields=`` selection against what the workspace has, before anything is fetched or written.
 
-A ``custom.<name>`` no contact (or company) can have would otherwise be an all-empty column in a finished
-export; the workspace's custom attributes come from ``GET /data_attributes``.
+A ``custom.<name>`` no contact (company, conversation) can have would otherwise be an all-empty column in a
+finished export; the workspace's custom attributes come from ``GET /data_attributes`` (conversations: ``GET
+/conversations/attributes``).
 """
 
 from __future__ import annotations
@@ -36,9 +37,10 @@ def unknown_field(kind: str, name: str, known: Sequence[str], what: str) -> Unkn
 async def check_custom_fields(client: AsyncClient, kind: str, columns: Sequence[str] | None) -> None:
     """Raise ``UnknownField`` for a ``custom.<name>`` column that is not a custom attribute of ``kind``."""
     wanted = [c for c in columns or () if c.startswith("custom.")]
-    if not wanted:
+    # A ticket's attr.<name> columns come from its ticket type's attributes, which no data attribute lists.
+    if not wanted or kind not in ("contacts", "companies", "conversations"):
         return
-    resource = client.contacts if kind == "contacts" else client.companies
+    resource = getattr(client, kind)
     try:
         attributes = await resource.attributes()
     except (Forbidden, NotFound) as exc:

@@ -76,6 +76,9 @@ class Resource:
 
     kind: str
     paging: SearchPaging | ChainPaging
+    # The data attributes model ("conversation") whose custom attributes' data types type the custom columns, as
+    # the resource's frame types them; None: their kinds come from the values.
+    attributes: str | None = None
 
     @property
     def columns(self) -> list[str]:
@@ -109,6 +112,7 @@ CONVERSATIONS = Resource(
         items="conversations",
         dates=INCLUSIVE,
     ),
+    attributes="conversation",
 )
 
 TICKETS = Resource(

@@ -19,6 +19,7 @@ import anyio
 
 from .._columns import SCHEMAS
 from .._protocol.days import zone_name
+from .._support_rows import attribute_kinds
 from ..errors import WorkspaceMismatch
 from ._limiter import RequestLimiter
 from ._manifest import Manifest, StateFile, WindowRecord, describe_workspace
@@ -86,6 +87,7 @@ class Run:
         self.workspace: dict[str, Any] = {}
         self.frozen_at = 0  # the run's start T, once planned
         self.merged: dict[str, int] = {}  # added / updated, from the merge
+        self.described: dict[str, str] = {}  # custom attribute → kind, from the workspace's data attributes
 
     # -- setup ---------------------------------------------------------------------------------------------------
 
@@ -113,6 +115,13 @@ class Run:
         self.workspace = workspace
         self.part_schema = self.part_schema.with_metadata({_PART_WORKSPACE: _workspace_key(workspace)})
         return workspace
+
+    async def describe(self) -> None:
+        """The kinds the workspace's data attributes give the custom columns (``Resource.attributes``), so the file
+        types them as the resource's frame does; nothing when the token may not read them."""
+        if self.resource.attributes is not None:
+            attributes = await self.client.data_attributes.readable(self.resource.attributes)
+            self.described = attribute_kinds(attributes)
 
     def open_manifest(self, signature: dict[str, Any]) -> Manifest:
         """Open (resume) or start the checkpoint, and count what it already holds."""
@@ -179,8 +188,12 @@ class Run:
 
     def _shape(self, seen: Mapping[str, set[str]]) -> Shape:
         """The columns and kinds a window's lines are rendered for, given the custom attributes it has seen."""
-        kinds = {name: custom_kind(tags) for name, tags in seen.items()}
+        kinds = {name: self._kind(name, tags) for name, tags in seen.items()}
         return shape_of(self._columns(kinds), kinds)
+
+    def _kind(self, name: str, tags: Any) -> str:
+        """A custom column's kind: the workspace's data attribute says, else the values seen."""
+        return self.described.get(name) or custom_kind(tags)
 
     def _columns(self, custom: Mapping[str, str]) -> list[str]:
         """The output columns when these custom attributes (name → kind) were seen."""
@@ -198,7 +211,7 @@ class Run:
         for record in manifest.windows.values():
             for name, tags in record.custom.items():
                 kinds.setdefault(name, set()).update(tags)
-        custom = {name: custom_kind(tags) for name, tags in kinds.items()}
+        custom = {name: self._kind(name, tags) for name, tags in kinds.items()}
         columns = self._columns(custom)
         parts = []
         for _key, record in sorted(manifest.windows.items(), key=lambda kv: _order(kv[0])):
@@ -250,9 +263,9 @@ class Run:
         if record.csv is None:
             return False
         own = record.custom
-        if self._columns({name: custom_kind(tags) for name, tags in own.items()}) != columns:
+        if self._columns({name: self._kind(name, tags) for name, tags in own.items()}) != columns:
             return False
-        return all(custom.get(name) == custom_kind(tags) for name, tags in own.items() if tags)
+        return all(custom.get(name) == self._kind(name, tags) for name, tags in own.items() if tags)
 
     # -- result --------------------------------------------------------------------------------------------------
 

@@ -213,6 +213,7 @@ class SearchRun(Run):
         server_query, post_filter, updated_since = self._user_query()
         self.post_filter = post_filter
         await check_custom_fields(self.client, self.resource.kind, self.out_columns)
+        await self.describe()
         manifest = self.open_manifest(self.signature(updated_since, server_query))
         try:
             _plan.combine([], server_query)
