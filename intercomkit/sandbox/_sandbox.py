@@ -318,6 +318,16 @@ class Sandbox:
                 raise KeyError(conversation_id)
             convs.delete(i)
 
+    def move_conversation(self, conversation_id: str, created_at: int) -> None:
+        """Make a conversation one created at ``created_at`` (unix seconds), e.g. exactly on a day's first second
+        (its updated_at moves up to it if earlier). Raises ``KeyError`` for an unknown or deleted id."""
+        with self._lock:
+            convs = self._conversations
+            i = convs.index(conversation_id)
+            if i is None:
+                raise KeyError(conversation_id)
+            convs.move(i, int(created_at))
+
     def ticket_ids(self) -> list[str]:
         tickets = self._tickets
         return [tickets.ticket_id(i) for i in range(tickets.n)]

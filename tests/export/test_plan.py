@@ -6,7 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from intercomkit._protocol.days import zone_from_name
 from intercomkit.errors import InvalidQuery
+from intercomkit.export import _plan
 from intercomkit.export._plan import (
     DAY,
     Plan,
@@ -143,3 +145,20 @@ def test_uncovered_complements_committed_windows(span, cuts, max_days):
     assert set(covered) | taken == set(range(span))
     assert not set(covered) & taken
     assert all(w.days <= max_days for w in todo)
+
+
+def test_inclusive_windows_fetch_a_superset_either_way_and_count_exactly():
+    """Conversation and ticket search: ">" "Greater (or equal) than", "<" "Lower (or equal) than" (2.16)."""
+    tz = zone_from_name("America/Los_Angeles")
+    lo, hi = _plan.bounds(_plan.Window(20_000, 3), tz)
+    fetch = _plan.range_query(20_000, 20_003, tz, _plan.INCLUSIVE, fetch=True)
+    count = _plan.range_query(20_000, 20_003, tz, _plan.INCLUSIVE)
+    assert [f["operator"] for f in fetch] == [">", "<"] == [f["operator"] for f in count]
+    (f_lo, f_hi), (c_lo, c_hi) = ([f["value"] for f in q] for q in (fetch, count))
+    inclusive = set(range(f_lo, f_hi + 1))  # what the bounds select if they include themselves
+    strict = set(range(f_lo + 1, f_hi))  # and if they don't
+    owned = set(range(lo, hi))
+    assert owned <= strict <= inclusive and len(inclusive - owned) == 2
+    assert set(range(c_lo, c_hi + 1)) == owned  # the documented (inclusive) reading counts exactly the window
+    # Contacts keep their whole-day bounds, whichever way they are asked for.
+    assert _plan.range_query(20_000, 20_003, tz, fetch=True) == _plan.range_query(20_000, 20_003, tz)
