@@ -19,10 +19,13 @@ class ExportResult:
     ``expected`` is Intercom's ``total_count`` for the query, for contacts created before the run began (for
     companies: the count of companies with users, a floor, since the file also has the companies without users);
     ``missing`` is how many of those the export lacks (0 when complete; ``gaps`` says where).
-    ``vanished`` counts contacts deleted or merged while the run was going (not an error); ``created_during_run``
+    ``vanished`` counts rows (contacts, conversations, …) deleted or merged while the run was going (not an error,
+    whether or not the export had fetched them already); ``created_during_run``
     counts rows skipped because they were created after the run began, or came back to search during it (an
     archived contact returning), and were not fetched (the next ``since_last`` run gets them);
-    ``filtered`` counts rows the server returned only because Intercom's date filters are whole-day.
+    ``filtered`` counts rows the server returned only because Intercom's date filters are whole-day (a
+    conversation or ticket search window also reaches a second into its neighbours': those rows are written by
+    the window they belong to, and counted in neither).
     ``resumed_windows`` / ``resumed_rows``: what was kept from an interrupted run and not fetched again.
     ``added`` / ``updated`` (``since_last`` runs only): new rows, and rows replaced by a newer version; contacts
     deleted in Intercom since the last run stay in the file (Intercom lists no deleted contacts).
@@ -83,8 +86,8 @@ class ExportResult:
         if self.added is None:
             return None
         return (
-            f"since last run: {self.added:,} added, {self.updated or 0:,} updated; deleted contacts are not "
-            "removed (Intercom lists no deleted contacts) until a reconciling run (--reconcile, or every "
+            f"since last run: {self.added:,} added, {self.updated or 0:,} updated; deleted {self.kind} are not "
+            f"removed (Intercom lists no deleted {self.kind}) until a reconciling run (--reconcile, or every "
             f"{RECONCILE_EVERY}th --since-last)"
         )
 
@@ -135,7 +138,7 @@ class ExportResult:
         if self.overlap:
             margin = describe_overlap(self.overlap)
             text += (
-                f"; contacts changed in the {margin} before the run may be in their previous version "
+                f"; {self.kind} changed in the {margin} before the run may be in their previous version "
                 "(search lags; the next --since-last picks them up)"
             )
         if self.created_during_run:
