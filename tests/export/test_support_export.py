@@ -20,6 +20,8 @@ from fake_clock import FakeClock
 import intercomkit
 from intercomkit import errors
 from intercomkit._protocol import days
+from intercomkit.cli import build_parser
+from intercomkit.export import _cli
 from intercomkit.sandbox import Faults, Sandbox
 
 pytestmark = pytest.mark.anyio
@@ -134,6 +136,10 @@ async def test_a_conversation_deleted_during_the_run_is_counted_not_a_failure(tm
     assert result.complete and result.vanished == len(victims)
     ids = set(_parquet_ids(tmp_path / "c.parquet"))
     assert set(sb.conversation_ids()) <= ids and ids - set(sb.conversation_ids()) <= set(victims)
+    async with _client(sb) as client:  # a reconciling run drops them from the file
+        again = await client.export.conversations(tmp_path / "c.parquet", progress=False, reconcile=True)
+    assert again.removed == len(ids - set(sb.conversation_ids()))
+    assert set(_parquet_ids(tmp_path / "c.parquet")) == set(sb.conversation_ids())
 
 
 async def test_since_last_replaces_a_conversation_closed_since_the_last_run(tmp_path):
@@ -214,3 +220,23 @@ def test_sigkill_mid_conversations_export_then_rerun_gives_every_conversation_on
     ids = _parquet_ids(out)
     assert len(ids) == len(set(ids)) and set(ids) == expected
     assert not (tmp_path / "conversations.parquet.partial").exists()
+
+
+def test_cli_exports_tickets(tmp_path):
+    out = tmp_path / "t.csv"
+    command = [sys.executable, "-m", "intercomkit.cli", "export", "tickets", "--sandbox", "--no-progress"]
+    ok = subprocess.run(
+        [*command, "--sandbox-tickets", "80", "--out", str(out)], capture_output=True, text=True, timeout=120
+    )
+    assert ok.returncode == 0 and f"wrote 80 rows to {out}" in ok.stdout, ok.stderr
+    assert sorted(_csv_ids(out)) == sorted(Sandbox(tickets=80).ticket_ids())
+
+
+def test_cli_search_options_apply_to_the_searched_kinds_only():
+    parser = build_parser()
+    for kind in ("contacts", "conversations", "tickets"):
+        args = parser.parse_args(["export", kind, "--out", "x.csv", "--since-last", "--query", "{}"])
+        assert _cli._options(args)["since_last"] is True
+    args = parser.parse_args(["export", "companies", "--out", "x.csv", "--since", "7d"])
+    with pytest.raises(errors.ConfigurationError, match="contacts, conversations, tickets only"):
+        _cli._options(args)
