@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
+import signal
+import subprocess
+import time
 
 import anyio
 import httpx
@@ -31,3 +35,21 @@ def snapshot(directory) -> dict[str, bytes]:
         for root, _dirs, files in os.walk(directory)
         for name in files
     }
+
+
+def kill_after_a_commit(proc: subprocess.Popen, out, seconds: float = 60) -> None:
+    """SIGKILL an export run (``proc``, writing ``out``) once its checkpoint holds a committed window; the run
+    must still be going then."""
+    manifest = f"{out}.partial/manifest.json"
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            with open(manifest, encoding="utf-8") as fh:
+                if json.load(fh)["windows"]:
+                    break
+        except (OSError, ValueError):
+            pass
+        time.sleep(0.02)
+    assert proc.poll() is None, proc.communicate()
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()

@@ -24,8 +24,9 @@ notebook cell) logs a warning on ``intercomkit.export``, and adds a note to the 
 
 from __future__ import annotations
 
+import inspect
 import os
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -53,33 +54,7 @@ def _since(value: datetime | date | int | float | str | None, now: float) -> int
     return to_unix(value)
 
 
-class Exporter:
-    """``client.export``: ``await client.export.contacts(path)``, ``.companies(path)``, ``.conversations(path)``,
-    ``.tickets(path)``."""
-
-    def __init__(self, client: AsyncClient) -> None:
-        self._client = client
-
-    def __repr__(self) -> str:
-        return f"<Exporter of {self._client!r}>"
-
-    async def contacts(
-        self,
-        path: str | os.PathLike[str],
-        *,
-        format: str | None = None,
-        fields: Sequence[str] | None = None,
-        query: Any = None,
-        updated_since: datetime | date | int | str | None = None,
-        since_last: bool = False,
-        overlap: int | float | str | timedelta = DEFAULT_OVERLAP,
-        reconcile: bool | None = None,
-        concurrency: int | str = "auto",
-        resume: bool = True,
-        progress: bool = True,
-        allow_gaps: bool = False,
-    ) -> ExportResult:
-        """Export every contact (or those matching ``query``) to ``path``.
+_DOC_CONTACTS = """Export every contact (or those matching ``query``) to ``path``.
 
         ``format``: from the suffix by default (``.csv``, ``.csv.gz``, ``.parquet``). ``fields``: output columns
         (``_frames.CONTACT_COLUMNS`` names and ``custom.<attribute>``); default all, custom attributes last.
@@ -94,28 +69,8 @@ class Exporter:
         the rate-limit headers (up to 32 requests
         in flight) or a fixed number. ``resume=False`` discards an unfinished run's checkpoint.
         """
-        return await self._search(
-            "contacts", path, format, fields, query, updated_since, since_last, overlap, reconcile,
-            concurrency, resume, progress, allow_gaps,
-        )  # fmt: skip
 
-    async def conversations(
-        self,
-        path: str | os.PathLike[str],
-        *,
-        format: str | None = None,
-        fields: Sequence[str] | None = None,
-        query: Any = None,
-        updated_since: datetime | date | int | str | None = None,
-        since_last: bool = False,
-        overlap: int | float | str | timedelta = DEFAULT_OVERLAP,
-        reconcile: bool | None = None,
-        concurrency: int | str = "auto",
-        resume: bool = True,
-        progress: bool = True,
-        allow_gaps: bool = False,
-    ) -> ExportResult:
-        """Export every conversation (or those matching ``query``) to ``path``: one row each, the columns of
+_DOC_CONVERSATIONS = """Export every conversation (or those matching ``query``) to ``path``: one row each, the columns of
         ``conversations_frame`` (``statistics`` flattened, tags, rating, AI agent) then ``custom.<attribute>``.
 
         The options are ``contacts()``'s. Conversations are fetched through ``POST /conversations/search`` in
@@ -124,13 +79,17 @@ class Exporter:
         since the last run into the file, replacing their rows (a conversation closed since is never left open).
         Conversations deleted during the run are counted in ``vanished``, not a gap.
         """
-        return await self._search(
-            "conversations", path, format, fields, query, updated_since, since_last, overlap, reconcile,
-            concurrency, resume, progress, allow_gaps,
-        )  # fmt: skip
 
-    async def tickets(
-        self,
+_DOC_TICKETS = """Export every ticket (or those matching ``query``) to ``path``: the columns of ``tickets_frame``, then
+        ``attr.<name>`` for each of its ``ticket_attributes``. Through ``POST /tickets/search``; the options and
+        guarantees are ``conversations()``'s."""
+
+
+def _search_export(kind: str, doc: str) -> Callable[..., Awaitable[ExportResult]]:
+    """``Exporter.<kind>``: the export of a search-paged resource (``_resources.SearchPaging``); one signature."""
+
+    async def method(
+        self: Exporter,
         path: str | os.PathLike[str],
         *,
         format: str | None = None,
@@ -145,31 +104,6 @@ class Exporter:
         progress: bool = True,
         allow_gaps: bool = False,
     ) -> ExportResult:
-        """Export every ticket (or those matching ``query``) to ``path``: the columns of ``tickets_frame``, then
-        ``attr.<name>`` for each of its ``ticket_attributes``. Through ``POST /tickets/search``; the options and
-        guarantees are ``conversations()``'s."""
-        return await self._search(
-            "tickets", path, format, fields, query, updated_since, since_last, overlap, reconcile,
-            concurrency, resume, progress, allow_gaps,
-        )  # fmt: skip
-
-    async def _search(
-        self,
-        kind: str,
-        path: str | os.PathLike[str],
-        format: str | None,
-        fields: Sequence[str] | None,
-        query: Any,
-        updated_since: datetime | date | int | str | None,
-        since_last: bool,
-        overlap: int | float | str | timedelta,
-        reconcile: bool | None,
-        concurrency: int | str,
-        resume: bool,
-        progress: bool,
-        allow_gaps: bool,
-    ) -> ExportResult:
-        """A search-paged export (``_resources.SearchPaging``) of ``kind``."""
         if since_last and updated_since is not None:
             raise ConfigurationError("pass either updated_since or since_last, not both")
         if reconcile and updated_since is not None:
@@ -191,6 +125,26 @@ class Exporter:
             progress=progress,
         )
         return _finish(await export(self._client, options), allow_gaps)
+
+    method.__name__ = kind
+    method.__qualname__ = f"Exporter.{kind}"
+    method.__doc__ = inspect.cleandoc(doc)
+    return method
+
+
+class Exporter:
+    """``client.export``: ``await client.export.contacts(path)``, ``.companies(path)``, ``.conversations(path)``,
+    ``.tickets(path)``."""
+
+    def __init__(self, client: AsyncClient) -> None:
+        self._client = client
+
+    def __repr__(self) -> str:
+        return f"<Exporter of {self._client!r}>"
+
+    contacts = _search_export("contacts", _DOC_CONTACTS)
+    conversations = _search_export("conversations", _DOC_CONVERSATIONS)
+    tickets = _search_export("tickets", _DOC_TICKETS)
 
     async def companies(
         self,

@@ -102,29 +102,22 @@ COMPANIES = Resource(
     ChainPaging(walk=lambda client: client.companies.every(), estimate=lambda walker: walker.listed_before),
 )
 
-CONVERSATIONS = Resource(
-    "conversations",
-    SearchPaging(
-        path="/conversations/search",
-        # A search needs a query: every conversation was created after 1970 (">" includes its bound).
-        everyone={"field": "created_at", "operator": ">", "value": 0},
-        read_page=dict_reader("conversations", "conversations"),
-        items="conversations",
-        dates=INCLUSIVE,
-    ),
-    attributes="conversation",
-)
 
-TICKETS = Resource(
-    "tickets",
-    SearchPaging(
-        path="/tickets/search",
+def _support_search(kind: str, *, attributes: str | None = None) -> Resource:
+    """Conversations and tickets: ``POST /<kind>/search``, records under ``<kind>``, bounds to the second and
+    inclusive. A search needs a query: every record was created after 1970 (``>`` includes its bound)."""
+    paging = SearchPaging(
+        path=f"/{kind}/search",
         everyone={"field": "created_at", "operator": ">", "value": 0},
-        read_page=dict_reader("tickets", "tickets"),
-        items="tickets",
+        read_page=dict_reader(kind, kind),
+        items=kind,
         dates=INCLUSIVE,
-    ),
-)
+    )
+    return Resource(kind, paging, attributes=attributes)
+
+
+CONVERSATIONS = _support_search("conversations", attributes="conversation")
+TICKETS = _support_search("tickets")
 
 RESOURCES = {r.kind: r for r in (CONTACTS, COMPANIES, CONVERSATIONS, TICKETS)}
 

@@ -199,6 +199,17 @@ class SearchRun(Run):
         answer = await self.limiter.request("POST", self.paging.path, json=body)
         return _counted(answer, self.resource.kind, self.paging.items)
 
+    def _style(self, query: dict[str, Any]) -> Search:
+        """A walk of ``query``, oldest first, full pages."""
+        return Search(
+            self.paging.path,
+            query,
+            per_page=MAX_PER_PAGE,
+            sort=_SORT,
+            base=self.client.base,
+            items_key=self.paging.items,
+        )
+
     async def _count(self, query: dict[str, Any]) -> int:
         return (await self._search(query, 1)).get("total_count") or 0
 
@@ -392,14 +403,7 @@ class SearchRun(Run):
         last_try: bool = False,
     ) -> Any:
         part = PartWriter(self.manifest.part_path(key), self.part_schema, lines=self.prerender)
-        style = Search(
-            self.paging.path,
-            query,
-            per_page=MAX_PER_PAGE,
-            sort=_SORT,
-            base=self.client.base,
-            items_key=self.paging.items,
-        )
+        style = self._style(query)
         ids: set[str] = set()
         # Under the inclusive rule a window's query reaches a second or two into its neighbours (see
         # _plan.range_query): rows outside [lo, hi) are theirs, counted as ``edge`` and not written here.
@@ -595,14 +599,7 @@ class SearchRun(Run):
             query = _plan.combine([*days, recent], self.base)
         except InvalidQuery:
             return 0  # no room for one more filter: the shortfall stays reported
-        style = Search(
-            self.paging.path,
-            query,
-            per_page=MAX_PER_PAGE,
-            sort=_SORT,
-            base=self.client.base,
-            items_key=self.paging.items,
-        )
+        style = self._style(query)
         back = 0
         # One short walk after the windows: the client's own paginator (walk guard, post filter) serves.
         async for page in Paginator(self.client, style, post_filter=self.post_filter).pages():

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import signal
 import subprocess
 import sys
-import time
 
 import pytest
+from export_helpers import kill_after_a_commit
 
 from intercomkit import errors
 from intercomkit._frames import read_contacts_csv
@@ -40,20 +38,7 @@ def test_sigkill_mid_export_then_resume_gives_every_contact_once(tmp_path):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
-    manifest = tmp_path / "contacts.csv.partial" / "manifest.json"
-    deadline = time.monotonic() + 60
-    committed = 0
-    while time.monotonic() < deadline and proc.poll() is None:
-        try:
-            committed = len(json.loads(manifest.read_text())["windows"])
-        except (OSError, ValueError):
-            committed = 0
-        if committed >= 1:
-            break
-        time.sleep(0.02)
-    assert proc.poll() is None, proc.communicate()
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
+    kill_after_a_commit(proc, out)
     assert not out.exists()
     done = subprocess.run(_cli_cmd(*args), capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr

@@ -4,16 +4,14 @@ Parquet, under injected faults, on window edge seconds, incrementally, and bound
 from __future__ import annotations
 
 import json
-import os
-import signal
 import subprocess
 import sys
-import time
 
 import httpx
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+from export_helpers import kill_after_a_commit
 from export_helpers import sandbox_client as _client
 from fake_clock import FakeClock
 
@@ -200,18 +198,7 @@ def test_sigkill_mid_conversations_export_then_rerun_gives_every_conversation_on
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
-    manifest = tmp_path / "conversations.parquet.partial" / "manifest.json"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and proc.poll() is None:
-        try:
-            if json.loads(manifest.read_text())["windows"]:
-                break
-        except (OSError, ValueError):
-            pass
-        time.sleep(0.02)
-    assert proc.poll() is None, proc.communicate()
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
+    kill_after_a_commit(proc, out)
     assert not out.exists()
     done = subprocess.run(args, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
