@@ -1,4 +1,5 @@
-"""One page of a contacts search, from the response's bytes to the part's rows and what the walk needs to know.
+"""One page of a search, from the response's bytes to the part's rows and what the walk needs to know: contacts
+(``read_page``, with the fast path below) and the other searches (``dict_reader``: conversations, tickets).
 
 Decoding a page into Python dicts and building typed columns from them holds the GIL for most of an export's CPU
 time, so a concurrent export tops out at one core. The fast path hands the bytes to pyarrow's JSON reader instead:

@@ -1,12 +1,14 @@
-"""A search-paged export (``SearchPaging``: contacts): plan → concurrent window walks (anyio task group) →
+"""A search-paged export (``SearchPaging``: contacts, conversations, tickets): plan → concurrent window walks (anyio
+task group) →
 completeness check → merge → rename.
 
 Run start ``T`` is frozen: windows (whole days of the workspace's timezone, the days Intercom's date filters use) end
 with the workspace day containing ``T`` and rows created after ``T`` are skipped
 (counted in ``created_during_run``); the next ``since_last`` run picks them up. Windows are fetched by a pool of
 workers reading one queue; a window that turns out denser than ``split_rows`` is halved and both halves queued.
-Everything specific to the resource comes from its description: the search path, the everyone-query and the page
-reader (``_resources.SearchPaging``), its columns and kind.
+Everything specific to the resource comes from its description: the search path, the everyone-query, the page
+reader, the key of its records and its date rule (``_resources.SearchPaging``; under ``_plan.INCLUSIVE`` a window's
+query reaches a second into its neighbours' and the walk writes only its own seconds), its columns and kind.
 """
 
 from __future__ import annotations
