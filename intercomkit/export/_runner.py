@@ -1,6 +1,5 @@
-"""A search-paged export (``SearchPaging``: contacts, conversations, tickets): plan → concurrent window walks (anyio
-task group) →
-completeness check → merge → rename.
+"""A search-paged export (``SearchPaging``: contacts, conversations, tickets): plan → concurrent window walks
+(anyio task group) → completeness check → merge → rename.
 
 Run start ``T`` is frozen: windows (whole days of the workspace's timezone, the days Intercom's date filters use) end
 with the workspace day containing ``T`` and rows created after ``T`` are skipped
