@@ -227,3 +227,30 @@ def test_cli_search_options_apply_to_the_searched_kinds_only():
     args = parser.parse_args(["export", "companies", "--out", "x.csv", "--since", "7d"])
     with pytest.raises(errors.ConfigurationError, match="contacts, conversations, tickets only"):
         _cli._options(args)
+
+
+class Hide(httpx.AsyncBaseTransport):
+    """Delegates to the sandbox, leaving one conversation out of every search page (Intercom still counts it)."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, hidden: str) -> None:
+        self.inner, self.hidden = inner, hidden
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self.inner.handle_async_request(request)
+        if not request.url.path.endswith("/conversations/search") or response.status_code != 200:
+            return response
+        await response.aread()
+        body = json.loads(response.content)
+        body["conversations"] = [c for c in body["conversations"] if c["id"] != self.hidden]
+        return httpx.Response(200, headers=response.headers, content=json.dumps(body).encode())
+
+
+async def test_a_conversation_the_search_never_returns_is_a_gap(tmp_path):
+    sb = Sandbox(conversations=300, seed=6)
+    hidden = sb.conversation_ids()[100]
+    async with _client(sb, Hide(sb.transport(), hidden)) as client:
+        with pytest.raises(errors.ExportIncomplete) as caught:
+            await client.export.conversations(tmp_path / "c.csv", progress=False)
+        result = await client.export.conversations(tmp_path / "c.csv", progress=False, allow_gaps=True)
+    assert caught.value.result.missing == 1 and result.missing == 1 and result.gaps
+    assert set(_csv_ids(tmp_path / "c.csv")) == set(sb.conversation_ids()) - {hidden}
