@@ -327,6 +327,7 @@ class AsyncClient:
         rate_waits = 0
         while True:
             await self._wait_for_window()
+            limited = False
             try:
                 status, headers, body = await self._exchange(method, url, path, params, json)
                 # The one read of the rate limit: the next wait and, on giving up, the error use it.
@@ -360,6 +361,7 @@ class AsyncClient:
             else:
                 # An error status: the retry decision needs only the status; the error is built once, on giving up.
                 if status == 429:
+                    limited = True
                     rate_waits += 1
                     self.stats.rate_limited += 1
                     attempt = rate_waits
@@ -381,6 +383,8 @@ class AsyncClient:
                 logger.info("%s %s: HTTP %s, retrying in %.2fs", method, path, status, wait)
             self.stats.retries += 1
             await self._sleep(wait)
+            if limited:
+                await self._take_from_budget()
 
     def _check_loop(self) -> None:
         """A client's connection pool belongs to the event loop that first used it: say so, instead of letting
@@ -397,6 +401,14 @@ class AsyncClient:
                 "used it: use it either with await or through client.sync / run_sync, not both (create a second "
                 "client for the other style; each asyncio.run() is a new loop too)"
             )
+
+    async def _take_from_budget(self) -> None:
+        """A request sent again after a 429 spends the new window's allowance like any other: take it from the
+        workspace's shared budget, or the budget hands that allowance to other requests and the retry pushes the
+        window over its limit (another 429, one more every window)."""
+        budget = self.workspaces.budget(self.workspace_key)
+        while (wait := budget.take(self._clock())) > 0:
+            await self._sleep(wait)
 
     async def _wait_for_window(self) -> None:
         limit = self.rate_limit

@@ -376,3 +376,25 @@ async def test_a_closed_client_sends_nothing():
     with pytest.raises(RuntimeError, match="closed"):
         await client.request("GET", "/me")
     assert seen == []
+
+
+async def test_a_request_sent_again_after_a_429_spends_the_shared_budget_of_the_new_window():
+    # The retry counts against the new window at Intercom; if the workspace's budget (shared with every export
+    # task) did not count it, the budget would hand the whole window to other requests and overshoot it by one.
+    fake = FakeTime(1000.0)
+    calls = []
+    headers = {"X-RateLimit-Limit": "5", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "1007"}
+
+    def handler(request):
+        calls.append(fake.now)
+        if len(calls) == 1:
+            return error(429, "rate_limit_exceeded", "Too many", headers)
+        return httpx.Response(200, json={"ok": True})  # no headers: only the retry's take changes the budget
+
+    client, _ = make(handler, fake=fake)
+    budget = client.workspaces.budget(client.workspace_key)  # held, as an export holds it
+    budget.observe(ik.RateLimit(5, 0, 1007.0), fake.now)
+    async with client:
+        assert await client.request("GET", "/me") == {"ok": True}
+    assert calls[1] >= 1007.0
+    assert budget.remaining == 4  # the new window's allowance of 5, less the retry
