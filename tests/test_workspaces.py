@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from intercomkit import AsyncClient, WorkspaceRegistry
+from intercomkit._limiter import RequestLimiter
 from intercomkit.errors import ScrollInProgress
-from intercomkit.export._limiter import RequestLimiter
 from intercomkit.sandbox import Sandbox
 
 pytestmark = pytest.mark.anyio

@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING, Any
 import anyio
 
 from .._columns import SCHEMAS
+from .._limiter import RequestLimiter
 from .._protocol.days import zone_name
 from .._support_rows import attribute_kinds
 from ..errors import WorkspaceMismatch
-from ._limiter import RequestLimiter
 from ._manifest import Manifest, StateFile, WindowRecord, describe_workspace
 from ._merge import merge_parts
 from ._options import ExportOptions, selected_columns

@@ -1,4 +1,8 @@
-"""One request budget per workspace, shared by every export task: sit at the rate-limit ceiling, rarely past it.
+"""One request budget per workspace, shared by every bulk fetch (export windows, ``conversations.get_many`` /
+``parts_frame``, the parts export): sit at the rate-limit ceiling, rarely past it.
+
+It sits below the resources (they fetch many conversations under it) and above the client (it reads the client's
+rate-limit view and stats), so the export and the resources share one rule and one budget per workspace.
 
 Intercom counts requests per fixed window (10 s) and says how many are left (``X-RateLimit-Remaining``) and when
 the window resets (``X-RateLimit-Reset``). The budget counts requests *sent* in the current window, corrected down
@@ -16,11 +20,11 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 
-from .._protocol.numbers import is_int
-from .._workspaces import Budget
+from ._protocol.numbers import is_int
+from ._workspaces import Budget
 
 if TYPE_CHECKING:
-    from .._client import AsyncClient
+    from ._client import AsyncClient
 
 __all__ = ["AUTO_CONCURRENCY", "Budget", "RequestLimiter"]
 
@@ -28,7 +32,7 @@ AUTO_CONCURRENCY = 32
 
 
 class RequestLimiter:
-    """Wraps each export request: waits for the shared budget and a concurrency slot, then learns from the answer."""
+    """Wraps each bulk request: waits for the shared budget and a concurrency slot, then learns from the answer."""
 
     def __init__(
         self,
