@@ -10,35 +10,65 @@ from typing import Any
 
 import anyio
 
+from .._limiter import RequestLimiter
 from .._models import Conversation, Model
 from .._pagination import Paginator
 from .._protocol.pages import CursorList, check_per_page
+from .._protocol.parts import PartsAccount, check_parts
 from .._protocol.query.builder import Query
 from ..errors import NotFound
 from ..messages._payload import admin_id
 from ._base import Resource, search_paginator, segment
 
-__all__ = ["DEFAULT_CONCURRENCY", "Conversations", "Fetched", "fetch_each"]
+__all__ = ["Conversations", "Fetched", "fetch_each", "listed_counts"]
 
 logger = logging.getLogger("intercomkit")
-
-# Conversations fetched at once for their parts: enough to hide latency; the client's rate-limit waits and 429
-# handling keep the pace within the workspace's limit.
-DEFAULT_CONCURRENCY = 16
 
 
 @dataclass
 class Fetched:
-    """Conversations fetched one by one: those found (in the order asked), and the ids that answered 404 (deleted
-    since they were listed, or never there)."""
+    """Conversations fetched one by one: those found (in the order asked), the ids that answered 404 (deleted
+    since they were listed, or never there), and the parts counts the listing gave (``listed``: id →
+    ``statistics.count_conversation_parts``), which ``account`` checks the answers against."""
 
     conversations: list[Conversation] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
+    listed: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def account(self) -> PartsAccount:
+        """Parts written vs counted per conversation: truncated (more than 500), deleted (404) and gaps (see
+        ``intercomkit._protocol.parts``)."""
+        account = PartsAccount()
+        for c in self.conversations:
+            ident = c.id or ""
+            written = len({p.id for p in c.parts})
+            account.add(
+                check_parts(
+                    ident, self.listed.get(ident), c.statistics.get("count_conversation_parts"), written
+                )
+            )
+        for ident in self.missing:
+            account.gone(ident)
+        return account
 
     @property
     def parts_truncated(self) -> list[str]:
         """Ids of the conversations with more parts than Intercom returned ("at most 500")."""
-        return [c.id or "" for c in self.conversations if c.parts_truncated]
+        return self.account.truncated
+
+
+def listed_counts(items: Iterable[Any]) -> dict[str, Any]:
+    """id → ``statistics.count_conversation_parts`` of listed conversations (search or list records, or models)."""
+    counts: dict[str, Any] = {}
+    for item in items:
+        raw = getattr(item, "raw", item)
+        if isinstance(raw, Mapping) and raw.get("id") is not None:
+            stats = raw.get("statistics")
+            counts[str(raw["id"])] = (
+                stats.get("count_conversation_parts") if isinstance(stats, Mapping) else None
+            )
+    return counts
 
 
 async def fetch_each(ids: Iterable[str], fetch: Callable[[str], Awaitable[None]], concurrency: int) -> None:
@@ -111,29 +141,43 @@ class Conversations(Resource):
         params = {"display_as": display_as} if display_as is not None else None
         return Conversation(await self._on("conversation", conversation_id, "GET", path, params=params))
 
-    async def get_many(self, ids: Iterable[str], *, concurrency: int = DEFAULT_CONCURRENCY) -> Fetched:
-        """Many conversations with their parts, fetched concurrently (at most ``concurrency`` requests at once, at
-        the pace the client's rate limit allows). An id that answers 404 (a conversation deleted meanwhile) is
-        skipped and listed in ``missing``, not an error; any other error is raised."""
+    async def get_many(
+        self,
+        ids: Iterable[str],
+        *,
+        concurrency: int | str = "auto",
+        counts: Mapping[str, Any] | None = None,
+        limiter: RequestLimiter | None = None,
+    ) -> Fetched:
+        """Many conversations with their parts, fetched concurrently under the workspace's request limiter (the
+        export's: its shared rate budget, and at most ``concurrency`` requests at once, ``"auto"`` adapting up to
+        32 and halving on a 429). An id that answers 404 (a conversation deleted meanwhile) is skipped and listed
+        in ``missing``, not an error; any other error is raised. ``counts`` (id → the listing's
+        ``count_conversation_parts``) is what ``Fetched.account`` checks the parts against; ``limiter`` shares a
+        running export's limiter instead of opening one."""
         if isinstance(ids, str):
             raise TypeError("ids must be a list of conversation ids, not one string")
         wanted = list(dict.fromkeys(str(i) for i in ids))
         for ident in wanted:
             segment(ident, "conversation id")
+        limiter = limiter if limiter is not None else RequestLimiter(self._client, concurrency)
         found: dict[str, Conversation] = {}
         missing: list[str] = []
 
         async def one(ident: str) -> None:
             try:
-                found[ident] = await self.get(ident)
+                async with limiter.slot():
+                    found[ident] = await self.get(ident)
             except NotFound:
                 missing.append(ident)
 
-        await fetch_each(wanted, one, concurrency)
+        await fetch_each(wanted, one, limiter.max_concurrency)
         if missing:
             logger.info("%d conversation(s) not found (deleted meanwhile?): skipped", len(missing))
         gone = set(missing)
-        return Fetched([found[i] for i in wanted if i in found], [i for i in wanted if i in gone])
+        return Fetched(
+            [found[i] for i in wanted if i in found], [i for i in wanted if i in gone], dict(counts or {})
+        )
 
     # -- thin actions: one request each. Replies, closes and assignments add a part, so they are never retried after
     # they may have reached Intercom (an ambiguous failure raises OutcomeUnknown); tagging twice changes nothing.
@@ -236,34 +280,46 @@ class Conversations(Resource):
         *,
         ids: Iterable[str] | None = None,
         limit: int | None = None,
-        concurrency: int = DEFAULT_CONCURRENCY,
+        concurrency: int | str = "auto",
         **options: Any,
     ) -> Any:
         """The parts of conversations as a typed DataFrame, one row per part: of the conversations with ``ids``, or
         of those matching ``query`` (every conversation when both are ``None``; ``limit`` caps how many).
 
-        Each conversation is one ``GET /conversations/{id}``, fetched concurrently (``concurrency`` at once) under
-        the client's rate limit. A conversation deleted meanwhile (404) is skipped; its id is in
-        ``frame.attrs["missing"]``. Intercom returns at most the 500 most recent parts of a conversation: the ids of
-        conversations cut short are in ``frame.attrs["parts_truncated"]`` (both are logged too)."""
+        Each conversation is one ``GET /conversations/{id}``, fetched concurrently under the workspace's request
+        limiter (its rate budget; ``concurrency`` at once, ``"auto"`` adapts). A conversation deleted meanwhile
+        (404) is skipped; its id is in ``frame.attrs["missing"]``. Intercom returns at most the 500 most recent
+        parts of a conversation: the ids of conversations cut short are in ``frame.attrs["parts_truncated"]``.
+        Any other shortfall against ``statistics.count_conversation_parts`` (the listing's, or the answer's own)
+        is in ``frame.attrs["gaps"]``. All three are logged too."""
         if ids is not None and query is not None:
             raise TypeError("parts_frame() takes query= or ids=, not both")
+        counts: dict[str, Any] = {}
         if ids is None:
             paginator = self.list() if query is None else self.search(query)
-            ids = [str(c["id"]) for c in await paginator.raw(limit) if c.get("id") is not None]
+            counts = listed_counts(await paginator.raw(limit))
+            ids = list(counts)
         elif limit is not None and not isinstance(ids, str):
             ids = list(ids)[:limit]
-        fetched = await self.get_many(ids, concurrency=concurrency)
+        fetched = await self.get_many(ids, concurrency=concurrency, counts=counts)
         from .._frames import parts_frame
 
+        account = fetched.account
         frame = parts_frame(fetched.conversations, **options)
         frame.attrs["missing"] = fetched.missing
-        frame.attrs["parts_truncated"] = fetched.parts_truncated
-        if fetched.parts_truncated:
+        frame.attrs["parts_truncated"] = account.truncated
+        frame.attrs["gaps"] = account.gaps
+        if account.truncated:
             logger.warning(
                 "%d conversation(s) have more parts than Intercom returns (the 500 most recent): %s",
-                len(fetched.parts_truncated),
-                ", ".join(fetched.parts_truncated[:10]),
+                len(account.truncated),
+                ", ".join(account.truncated[:10]),
+            )
+        if account.gaps:
+            logger.warning(
+                "%d conversation(s) came back with fewer parts than Intercom counts: %s",
+                len(account.gaps),
+                "; ".join(account.gaps[:5]),
             )
         return frame
 

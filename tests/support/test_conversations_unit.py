@@ -108,9 +108,11 @@ async def test_get_returns_the_conversation_with_its_parts_and_an_unknown_id_is_
     assert conv.created_at == datetime.fromtimestamp(T0 + 2 * 3600, UTC)
 
 
-async def test_parts_frame_fetches_concurrently_skips_deleted_and_names_truncated():
+async def test_parts_frame_fetches_concurrently_skips_deleted_names_truncated_and_reports_gaps():
     convs = [conversation(i, parts=2) for i in range(40)]
+    convs[5] = conversation(5, parts=500)
     convs[5]["statistics"]["count_conversation_parts"] = 600  # Intercom returned only the 500 most recent
+    convs[6]["statistics"]["count_conversation_parts"] = 3  # 2 of 3 parts, under 500: a gap, not truncation
     f = FakeSupport(convs)
     in_flight = peak = 0
     inner = f.handler
@@ -132,8 +134,9 @@ async def test_parts_frame_fetches_concurrently_skips_deleted_and_names_truncate
     async with ik.AsyncClient(**kwargs) as client:
         ids = [str(i) for i in range(40)] + ["gone"]
         frame = await client.conversations.parts_frame(ids=ids, concurrency=8)
-    assert len(frame) == 80 and list(frame["conversation_id"].unique()) == [str(i) for i in range(40)]
+    assert len(frame) == 78 + 500 and list(frame["conversation_id"].unique()) == [str(i) for i in range(40)]
     assert frame.attrs["missing"] == ["gone"] and frame.attrs["parts_truncated"] == ["5"]
+    assert frame.attrs["gaps"] == ["conversation 6: Intercom counts 3 parts, the answer held 2"]
     assert 1 < peak <= 8
 
 

@@ -246,3 +246,25 @@ async def test_parts_frame_under_a_rate_limit_and_faults_returns_exactly_the_san
         expected += [(cid, p["id"]) for p in conv["conversation_parts"]["conversation_parts"]]
     assert sorted(zip(parts["conversation_id"], parts["id"], strict=True)) == sorted(expected)
     assert parts.attrs["missing"] == [] and stats.retries > 0 and stats.rate_limited > 0
+
+
+async def test_parts_are_fetched_under_the_workspaces_shared_budget():
+    """get_many / parts_frame wait for the budget an export of the same workspace spent (one budget per
+    workspace), and teach it what the answers say."""
+    from fake_clock import FakeClock
+
+    from intercomkit._protocol.ratelimit import RateLimit
+
+    clock = FakeClock()
+    sandbox = Sandbox(contacts=20, conversations=40, tickets=0, seed=5, clock=clock, sleep=clock.sleep)
+    ids = sandbox.conversation_ids()
+    async with sandbox.client(clock=clock, sleep=clock.sleep) as client:
+        budget = client.workspaces.budget(client.workspace_key)  # held: the budget another export is using
+        budget.observe(RateLimit(limit=50, remaining=0, reset_at=clock() + 7), clock())
+        start = clock()
+        fetched = await client.conversations.get_many(ids, concurrency=6)
+    assert [c.id for c in fetched.conversations] == ids and fetched.missing == []
+    assert clock.slept and clock.slept[0] >= 7 - 0.01 and clock() >= start + 7  # waited for the reset first
+    assert (
+        budget.reset_at is not None and budget.reset_at > start + 7
+    )  # a later window, learnt from the answers
