@@ -46,6 +46,7 @@ __all__ = [
     "LIST",
     "Lists",
     "MAX_TIMESTAMP",
+    "PARTS",
     "SCHEMAS",
     "STRING",
     "TICKETS",
@@ -248,7 +249,22 @@ TICKETS = Schema(
     prefix="attr.",
 )  # fmt: skip
 
-SCHEMAS: dict[str, Schema] = {s.resource: s for s in (CONTACTS, COMPANIES, ADMINS, CONVERSATIONS, TICKETS)}
+# One row per conversation part, read from the flat rows ``_support_rows.part_rows`` makes (the parts frame's
+# ``PART_SPEC``, column for column: a test holds them equal).
+PARTS = Schema(
+    "conversation_parts",
+    (
+        *_cols(STRING, "conversation_id", "id", "part_type"), *_cols(TIMESTAMP, "created_at", "updated_at"),
+        *_cols(STRING, "author_type", "author_id", "author_name"), col("author_from_ai_agent", BOOL),
+        *_cols(STRING, "assigned_to_type", "assigned_to_id", "body", "body_html"), col("attachment_count", INT),
+        col("redacted", BOOL), col("state", STRING),
+    ),
+    custom=None,
+)  # fmt: skip
+
+SCHEMAS: dict[str, Schema] = {
+    s.resource: s for s in (CONTACTS, COMPANIES, ADMINS, CONVERSATIONS, TICKETS, PARTS)
+}
 
 
 # ------------------------------------------------------------------------------------------------ cleaning

@@ -206,3 +206,11 @@ def test_a_new_resource_is_a_schema():
     assert df["open"].tolist() == [True, pd.NA] and df["time_to_admin_reply"].tolist() == [90, pd.NA]
     assert df["contact_ids"].tolist() == [["a", "7"], None]
     assert df["channel"].tolist() == ["email", "chat"] and str(df["custom.tier"].dtype) == "Int64"
+
+
+def test_the_parts_schema_is_the_parts_frames_columns():
+    """The parts export and ``parts_frame`` write the same columns of the same kinds."""
+    from intercomkit._columns import PARTS
+    from intercomkit._support_rows import PART_SPEC
+
+    assert list(PARTS.kinds.items()) == PART_SPEC and PARTS.custom is None

@@ -93,7 +93,9 @@ class WindowRecord:
     during the walk (deleted, merged); ``total``: Intercom's last count for the window; ``gap``: rows Intercom
     counts that the walk did not return; ``max_updated``: the newest ``updated_at`` written; ``custom``: custom
     attribute → the value types seen; ``part``: its part file in the checkpoint directory; ``csv``: its
-    pre-rendered CSV lines (``render_part``'s record), None when the merge renders them.
+    pre-rendered CSV lines (``render_part``'s record), None when the merge renders them; ``parts``: for an export
+    that expands each row into others (conversation → parts), the account of that expansion
+    (``_protocol.parts.PartsAccount.to_json``): ``rows`` are then the expanded rows.
     """
 
     received: int
@@ -107,6 +109,7 @@ class WindowRecord:
     custom: dict[str, list[str]] = field(default_factory=dict)
     gap: int = 0
     csv: dict[str, Any] | None = None
+    parts: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         data = {
@@ -123,6 +126,8 @@ class WindowRecord:
         }
         if self.csv is not None:
             data["csv"] = self.csv
+        if self.parts is not None:
+            data["parts"] = self.parts
         return data
 
     @classmethod
@@ -139,6 +144,7 @@ class WindowRecord:
             custom={str(k): list(v) for k, v in (data.get("custom") or {}).items()},
             gap=int(data.get("gap", 0)),
             csv=data.get("csv"),
+            parts=data.get("parts"),
         )
 
 

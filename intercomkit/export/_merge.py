@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Collection
 from typing import Any
 
 import pyarrow as pa
@@ -52,13 +53,19 @@ def merge_parts(
     *,
     merge_into: str | None = None,
     counts: dict[str, int] | None = None,
+    key: str = "id",
+    drop: Collection[str] = (),
 ) -> int:
     """Assemble the final file from committed parts (deduped by id, newest ``updated_at`` wins) and rename it
     onto ``path``. With ``merge_into`` (an incremental run), rows of that existing export whose id reappears in
     the parts are replaced by the new version; the rest are kept. A part may come with the record of its
     pre-rendered CSV lines (``render_part``), copied verbatim when they are intact. ``counts`` (if given) gets
     ``added`` and ``updated``: new rows, and rows of ``merge_into`` replaced by a newer version; ``copied``: parts
-    whose pre-rendered lines were copied."""
+    whose pre-rendered lines were copied; ``dropped``: rows of ``merge_into`` removed by ``drop``.
+
+    ``key`` is the column an incremental run replaces by: ``id`` (a row replaces its previous version), or a
+    parent's id (``conversation_id``: a conversation fetched again replaces *all* its parts, so a part it no longer
+    has cannot linger); ``drop`` names more keys whose old rows go (conversations deleted during the run)."""
     directory = os.path.dirname(os.path.abspath(path))
     tmp = os.path.join(directory, f".{os.path.basename(path)}.tmp-{os.getpid()}")
     existing: Any = None
@@ -92,6 +99,8 @@ def merge_parts(
     replaced_rows = 0
     copied = 0
     new_ids: set[str] = set()
+    new_rows = 0
+    dropped = 0
     try:
         for part, rendered in parts:
             if rendered is not None and existing is None and isinstance(writer, CsvOutput):
@@ -103,17 +112,23 @@ def merge_parts(
                     continue
             table = expand_custom(dedupe_newest(read_part(part)), custom, columns)
             if existing is not None:
-                new_ids.update(table.column("id").to_pylist())
+                new_ids.update(table.column(key).to_pylist())
             writer.write(_conform(table, writer))
             rows += table.num_rows
+            new_rows += table.num_rows
         if existing is not None:
             import pyarrow.compute as pc
 
             replaced = pa.array(sorted(new_ids), pa.string())
+            gone = pa.array(sorted(set(drop) - new_ids), pa.string())
             for old in existing:
                 before = old.num_rows
-                old = old.filter(pc.invert(pc.is_in(old.column("id").cast(pa.string()), value_set=replaced)))
+                old = old.filter(pc.invert(pc.is_in(old.column(key).cast(pa.string()), value_set=replaced)))
                 replaced_rows += before - old.num_rows
+                if len(gone):
+                    before = old.num_rows
+                    old = old.filter(pc.invert(pc.is_in(old.column(key).cast(pa.string()), value_set=gone)))
+                    dropped += before - old.num_rows
                 old = pa.table(
                     [
                         old.column(c) if c in old.column_names else pa.nulls(old.num_rows, pa.string())
@@ -130,8 +145,9 @@ def merge_parts(
     os.replace(tmp, path)
     fsync_dir(directory)
     if counts is not None:
-        fresh = len(new_ids) if existing is not None else rows
-        counts.update(added=fresh - replaced_rows, updated=replaced_rows, copied=copied)
+        # By id, a new row and the row it replaces are one each; by a parent's id, rows are counted as rows.
+        fresh = (len(new_ids) if key == "id" else new_rows) if existing is not None else rows
+        counts.update(added=fresh - replaced_rows, updated=replaced_rows, copied=copied, dropped=dropped)
     return rows
 
 

@@ -16,7 +16,7 @@ their bound, to the second, where contacts match whole workspace days), which de
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +34,7 @@ __all__ = [
     "RESOURCES",
     "TICKETS",
     "ChainPaging",
+    "Expansion",
     "Resource",
     "SearchPaging",
     "resource",
@@ -57,6 +58,20 @@ class SearchPaging:
     read_page: Callable[..., Page]
     items: str = "data"
     dates: str = DAYS
+    expand: Expansion | None = None
+
+
+@dataclass(frozen=True)
+class Expansion:
+    """The one step a resource listed through another's search adds (conversation parts: each conversation of a
+    page → its parts): ``fetch(run, page, keep)`` awaits the rows for the page's rows at ``keep`` (an
+    ``_parts.Expanded``: their table and account). ``key``: the column naming a row's parent, which an incremental
+    run replaces by (all the parts of a conversation fetched again). ``listed``: the resource whose search fields
+    a query names."""
+
+    fetch: Callable[..., Awaitable[Any]]
+    key: str
+    listed: str
 
 
 @dataclass(frozen=True)
@@ -79,6 +94,10 @@ class Resource:
     # The data attributes model ("conversation") whose custom attributes' data types type the custom columns, as
     # the resource's frame types them; None: their kinds come from the values.
     attributes: str | None = None
+
+    @property
+    def expand(self) -> Expansion | None:
+        return self.paging.expand if isinstance(self.paging, SearchPaging) else None
 
     @property
     def columns(self) -> list[str]:

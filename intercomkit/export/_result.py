@@ -34,6 +34,13 @@ class ExportResult:
     ``reconciled`` says the run walked the whole workspace and replaced the file: ``removed`` rows had left it
     (deleted, merged, archived, or no longer matching the query), ``refreshed`` rows had tag or company columns
     that changed without ``updated_at`` moving.
+
+    A ``conversation_parts`` export writes parts (``rows``) of the conversations its search windows list
+    (``expected`` counts those conversations). Each conversation's parts are checked against
+    ``statistics.count_conversation_parts`` (``parts_expected`` sums the counts): ``parts_truncated`` names the
+    conversations with more parts than Intercom returns (the 500 most recent; never silent, not a gap),
+    ``deleted`` the conversations that answered 404 during the run (their parts are gone; not a failure), and any
+    other shortfall is a gap (``gaps``, ``missing``).
     """
 
     kind: str
@@ -62,6 +69,9 @@ class ExportResult:
     reconciled: bool = False
     removed: int = 0
     refreshed: int = 0
+    parts_expected: int | None = None
+    parts_truncated: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
 
     @property
     def complete(self) -> bool:
@@ -85,6 +95,11 @@ class ExportResult:
         """``since last run: 12 added, 30 updated; …`` for a ``since_last`` run, else None."""
         if self.added is None:
             return None
+        if self.parts_expected is not None:
+            return (
+                f"since last run: {self.added:,} parts added, {self.updated or 0:,} replaced (every part of a "
+                "conversation updated since then is fetched again)"
+            )
         return (
             f"since last run: {self.added:,} added, {self.updated or 0:,} updated; deleted {self.kind} are not "
             f"removed (Intercom lists no deleted {self.kind}) until a reconciling run (--reconcile, or every "
@@ -117,6 +132,12 @@ class ExportResult:
             )
         if self.added is not None:
             shown += [("added", f"{self.added:,}"), ("updated", f"{self.updated or 0:,}")]
+        if self.parts_expected is not None:
+            shown.append(("parts_expected", f"{self.parts_expected:,}"))
+        if self.parts_truncated:
+            shown.append(("parts_truncated", repr(self.parts_truncated)))
+        if self.deleted:
+            shown.append(("deleted", repr(self.deleted)))
         if self.gaps:
             shown.append(("gaps", repr(self.gaps)))
         return "ExportResult(" + ", ".join(f"{k}={v}" for k, v in shown) + ")"
@@ -133,6 +154,14 @@ class ExportResult:
                 text += f"; {note}"
         if self.vanished:
             text += f"; {self.vanished:,} deleted or merged during the run"
+        if self.parts_truncated:
+            shown = ", ".join(self.parts_truncated[:10]) + (", …" if len(self.parts_truncated) > 10 else "")
+            text += (
+                f"; {len(self.parts_truncated):,} conversation(s) have more parts than Intercom returns (the 500 "
+                f"most recent are written): {shown}"
+            )
+        if self.deleted:
+            text += f"; {len(self.deleted):,} conversation(s) deleted during the run (their parts are not written)"
         if self.reconciled:
             text += f"; reconciled: {self.removed:,} removed, {self.refreshed:,} refreshed"
         if self.overlap:

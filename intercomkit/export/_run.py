@@ -20,6 +20,7 @@ import anyio
 from .._columns import SCHEMAS
 from .._limiter import RequestLimiter
 from .._protocol.days import zone_name
+from .._protocol.parts import PartsAccount
 from .._support_rows import attribute_kinds
 from ..errors import WorkspaceMismatch
 from ._manifest import Manifest, StateFile, WindowRecord, describe_workspace
@@ -55,6 +56,7 @@ class Tally:
     resumed_rows: int = 0
     splits: int = 0
     restarts: int = 0
+    parts: PartsAccount | None = None  # an expanding resource's (conversation → parts), summed over windows
 
     def add(self, record: WindowRecord) -> None:
         self.received += record.received
@@ -62,6 +64,10 @@ class Tally:
         self.late += record.late
         self.edge += record.edge
         self.vanished += record.vanished
+        if record.parts is not None:
+            if self.parts is None:
+                self.parts = PartsAccount()
+            self.parts.merge(PartsAccount.from_json(record.parts))
 
 
 class Run:
@@ -79,6 +85,8 @@ class Run:
         self.part_columns, self.out_columns = selected_columns(options.kind, options.fields)
         self.part_schema = items_table(options.kind, [], self.part_columns).schema
         self.tally = Tally()
+        if resource.expand is not None:
+            self.tally.parts = PartsAccount()
         self.bar: Any = None
         self.rng = random.Random()
         self.state = StateFile(options.path)
@@ -220,6 +228,7 @@ class Run:
                 parts.append((os.path.join(manifest.directory, record.part), lines))
         self._check_parts([path for path, _ in parts], manifest)
         self.merged = {}
+        expand = self.resource.expand
         rows = merge_parts(
             self.options.path,
             self.options.format,
@@ -229,6 +238,9 @@ class Run:
             self.part_schema,
             merge_into=None if replace else self.options.path,
             counts=self.merged,
+            # An expanded row (a part) is replaced with everything fetched for its parent (the conversation).
+            key=expand.key if expand is not None else "id",
+            drop=self.tally.parts.deleted if self.tally.parts is not None else (),
         )
         copied = self.merged.get("copied", 0)
         logger.debug(
@@ -289,7 +301,7 @@ class Run:
             "missing": tally.missing,
             "vanished": tally.vanished,
             "created_during_run": tally.late,
-            "filtered": tally.received - tally.written - tally.late - tally.edge,
+            "filtered": tally.received - self._listed() - tally.late - tally.edge,
             "windows": len(self.manifest.windows),
             "resumed_windows": tally.resumed,
             "resumed_rows": tally.resumed_rows,
@@ -297,7 +309,21 @@ class Run:
             "started_at": float(self.frozen_at),
             "peak_concurrency": self.limiter.peak,
         }
+        parts = tally.parts
+        if parts is not None:
+            fields.update(
+                parts_expected=parts.expected,
+                parts_truncated=list(parts.truncated),
+                deleted=list(parts.deleted),
+            )
         return ExportResult(**{**fields, **specific})
+
+    def _listed(self) -> int:
+        """Rows the walks kept: written ones, or for an expanding resource those expanded (found or deleted)."""
+        parts = self.tally.parts
+        if parts is None:
+            return self.tally.written
+        return parts.conversations + len(parts.deleted)
 
 
 def _workspace_key(workspace: Mapping[str, Any]) -> str:

@@ -28,6 +28,7 @@ from .._pagination import Paginator
 from .._protocol.days import UnknownZone, date_of_day
 from .._protocol.numbers import is_int
 from .._protocol.pages import MAX_PER_PAGE, RAISE, PageRequest, Search, total_count
+from .._protocol.parts import PartsAccount
 from .._protocol.query.builder import to_json
 from .._protocol.query.plan import plan_search
 from .._protocol.responses import excerpt
@@ -83,6 +84,7 @@ class _Walked:
     gap: int = 0
     custom: dict[str, list[str]] = field(default_factory=dict)
     csv: dict[str, Any] | None = None
+    parts: PartsAccount | None = None  # an expanding resource's account (conversation → parts)
 
     def record(self, part: str) -> WindowRecord:
         return WindowRecord(
@@ -98,6 +100,7 @@ class _Walked:
             gap=self.gap,
             part=part,
             csv=self.csv,
+            parts=self.parts.to_json() if self.parts is not None else None,
         )
 
 
@@ -184,7 +187,8 @@ class SearchRun(Run):
                     list(user["value"]) if user.get("operator") == "AND" and "field" not in user else [user]
                 )
                 user = {"operator": "AND", "value": [*head, since]}
-        plan = plan_search(user, resource=self.resource.kind, tz=self.zone)
+        expand = self.paging.expand
+        plan = plan_search(user, resource=expand.listed if expand else self.resource.kind, tz=self.zone)
         return plan.server_query, plan.post_filter, updated_since
 
     # -- requests ----------------------------------------------------------------------------------------------
@@ -414,6 +418,9 @@ class SearchRun(Run):
         )
         custom: dict[str, set[str]] = {}
         walked = _Walked()
+        expand = self.paging.expand
+        if expand is not None:
+            walked.parts = PartsAccount()
         frozen = self.frozen_at
         read = functools.partial(
             self.paging.read_page, columns=self.part_columns, post=self.post_filter, decode=self.client.decode
@@ -462,10 +469,17 @@ class SearchRun(Run):
                         if isinstance(updated, int) and updated > walked.max_updated:
                             walked.max_updated = updated
                 table = None
-                if keep:
+                if expand is not None:
+                    # Each kept row becomes the rows fetched for it (a conversation → its parts).
+                    expanded = await expand.fetch(self, page, keep)
+                    walked.parts.merge(expanded.account)  # type: ignore[union-attr]
+                    table = expanded.table
+                    walked.rows += table.num_rows if table is not None else 0
+                elif keep:
                     observe_attrs((page.custom[k] for k in keep), custom)
                     table = page.table if len(keep) == len(page.ids) else page.table.take(keep)
-                walked.rows += len(keep)
+                if expand is None:
+                    walked.rows += len(keep)
                 self._advance(len(fresh))
                 # The decoded page is most of what a window holds: drop it before waiting for the disk thread, or
                 # every window queued behind a write keeps its page alive.
@@ -541,6 +555,11 @@ class SearchRun(Run):
         windows = self.manifest.windows
         kind = self.resource.kind
         self.tally.missing = 0
+        parts = self.tally.parts
+        if parts is not None:
+            # Conversations whose answer held fewer parts than Intercom counts (and not Intercom's 500 cut).
+            self.tally.missing += parts.missing
+            self.tally.gaps.extend(parts.gaps)
         for key, record in sorted(windows.items()):
             if record.gap:
                 self.gap(key, record, f"window {_describe(key)}: ")
@@ -588,10 +607,13 @@ class SearchRun(Run):
 
         assert self.manifest is not None
         held: set[str] = set()
+        column = self.paging.expand.key if self.paging.expand is not None else "id"
         for record in windows:
             if record.part:
                 path = os.path.join(self.manifest.directory, record.part)
-                held.update(str(i) for i in pq.read_table(path, columns=["id"]).column("id").to_pylist())
+                held.update(str(i) for i in pq.read_table(path, columns=[column]).column(column).to_pylist())
+            if record.parts is not None:
+                held.update(PartsAccount.from_json(record.parts).deleted)
         # Day-granular on the server (two days back, a superset whatever the day's length), exact here.
         since = int(self.frozen_at) - self.options.overlap
         recent = {"field": "updated_at", "operator": ">", "value": since - 2 * _plan.DAY}
