@@ -84,6 +84,19 @@ _DOC_TICKETS = """Export every ticket (or those matching ``query``) to ``path``:
         ``attr.<name>`` for each of its ``ticket_attributes``. Through ``POST /tickets/search``; the options and
         guarantees are ``conversations()``'s."""
 
+_DOC_PARTS = """Export the parts of every conversation (or of those matching ``query``, a conversation search) to
+        ``path``: one row per part, the columns of ``parts_frame``.
+
+        The conversations are windowed and paged as ``conversations()`` does; each one's parts are its
+        ``GET /conversations/{id}``, fetched concurrently under the run's request limiter (the workspace's rate
+        budget), never one at a time. Every conversation's parts are checked against its
+        ``statistics.count_conversation_parts``: those with more than Intercom returns (the 500 most recent) are
+        named in ``result.parts_truncated``, those deleted during the run (404) in ``result.deleted`` (neither is a
+        gap); any other shortfall is a gap (``ExportIncomplete`` unless ``allow_gaps``). ``since_last=True``
+        replaces all the parts of each conversation updated since the last run (and drops those of conversations
+        deleted meanwhile); parts of the others stay. The options are ``contacts()``'s.
+        """
+
 
 def _search_export(kind: str, doc: str) -> Callable[..., Awaitable[ExportResult]]:
     """``Exporter.<kind>``: the export of a search-paged resource (``_resources.SearchPaging``); one signature."""
@@ -134,7 +147,7 @@ def _search_export(kind: str, doc: str) -> Callable[..., Awaitable[ExportResult]
 
 class Exporter:
     """``client.export``: ``await client.export.contacts(path)``, ``.companies(path)``, ``.conversations(path)``,
-    ``.tickets(path)``."""
+    ``.conversation_parts(path)``, ``.tickets(path)``."""
 
     def __init__(self, client: AsyncClient) -> None:
         self._client = client
@@ -145,6 +158,7 @@ class Exporter:
     contacts = _search_export("contacts", _DOC_CONTACTS)
     conversations = _search_export("conversations", _DOC_CONVERSATIONS)
     tickets = _search_export("tickets", _DOC_TICKETS)
+    conversation_parts = _search_export("conversation_parts", _DOC_PARTS)
 
     async def companies(
         self,

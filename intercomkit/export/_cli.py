@@ -341,6 +341,17 @@ def export_command(args: argparse.Namespace) -> int:
     details = [f"{result.requests:,} requests", f"{result.elapsed:.1f}s"]
     if result.vanished:
         details.append(f"{result.vanished:,} deleted during the run")
+    if result.parts_truncated:
+        # Never silent: Intercom returns "the 500 most recent conversation parts" of these.
+        ids = ", ".join(result.parts_truncated[:20]) + (", …" if len(result.parts_truncated) > 20 else "")
+        details.append(
+            f"{len(result.parts_truncated):,} conversation(s) have more than 500 parts, the 500 most recent "
+            f"written: {ids}"
+        )
+    if result.deleted:
+        details.append(
+            f"{len(result.deleted):,} conversation(s) deleted during the run, their parts not written"
+        )
     if result.reconciled:
         details.append(f"reconciled: {result.removed:,} removed, {result.refreshed:,} refreshed")
     if result.overlap:

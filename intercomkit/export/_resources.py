@@ -17,10 +17,11 @@ their bound, to the second, where contacts match whole workspace days), which de
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from ._page import Page, dict_reader, read_page
+from ._parts import expand_parts, read_listing
 from ._plan import DAYS, INCLUSIVE
 from ._sinks import base_columns
 
@@ -31,6 +32,7 @@ __all__ = [
     "COMPANIES",
     "CONTACTS",
     "CONVERSATIONS",
+    "CONVERSATION_PARTS",
     "RESOURCES",
     "TICKETS",
     "ChainPaging",
@@ -138,7 +140,19 @@ def _support_search(kind: str, *, attributes: str | None = None) -> Resource:
 CONVERSATIONS = _support_search("conversations", attributes="conversation")
 TICKETS = _support_search("tickets")
 
-RESOURCES = {r.kind: r for r in (CONTACTS, COMPANIES, CONVERSATIONS, TICKETS)}
+CONVERSATION_PARTS = Resource(
+    "conversation_parts",
+    # The conversations, windowed and paged exactly as their own export does; each page's conversations are then
+    # expanded into their parts (one GET each, see _parts), and an incremental run replaces all the parts of a
+    # conversation updated since the last one.
+    replace(
+        CONVERSATIONS.paging,  # type: ignore[arg-type]
+        read_page=read_listing,
+        expand=Expansion(fetch=expand_parts, key="conversation_id", listed="conversations"),
+    ),
+)
+
+RESOURCES = {r.kind: r for r in (CONTACTS, COMPANIES, CONVERSATIONS, TICKETS, CONVERSATION_PARTS)}
 
 
 def resource(kind: str) -> Resource:
