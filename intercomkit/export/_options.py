@@ -69,6 +69,8 @@ def selected_columns(kind: str, fields: list[str] | None) -> tuple[list[str], li
     schema = SCHEMAS[kind]
     unknown = [f for f in fields if not schema.is_column(f)]
     if unknown:
-        raise unknown_field(kind, unknown[0], base, f"columns (and {schema.prefix}<attribute>)")
-    part = [c for c in base if c in fields or c in ("id", "updated_at")]
+        custom = f" (and {schema.prefix}<attribute>)" if schema.custom is not None else ""
+        raise unknown_field(kind, unknown[0], base, f"columns{custom}")
+    # Parts always hold what the merge and the checks key on: a row's id and updated_at, a part's conversation.
+    part = [c for c in base if c in fields or c in ("id", "updated_at", "conversation_id")]
     return part, list(dict.fromkeys(fields))
