@@ -191,3 +191,13 @@ def test_kill_9_then_rerun_writes_every_part_once(tmp_path):
     sb = Sandbox(contacts=50, conversations=800, tickets=0)
     assert len(written) == len(set(written)) and set(written) == _served(sb)
     assert "have more than 500 parts" in done.stdout
+
+
+def test_the_sync_facade_exports_parts_too(tmp_path):
+    sb = Sandbox(contacts=10, conversations=30, tickets=0, seed=9)
+    client = sb.client()
+    try:
+        result = client.sync.export.conversation_parts(tmp_path / "p.parquet", progress=False)
+    finally:
+        client.sync.aclose()
+    assert result.complete and set(_written(tmp_path / "p.parquet")) == _served(sb)
