@@ -199,5 +199,5 @@ def test_the_sync_facade_exports_parts_too(tmp_path):
     try:
         result = client.sync.export.conversation_parts(tmp_path / "p.parquet", progress=False)
     finally:
-        client.sync.aclose()
+        client.sync.close()
     assert result.complete and set(_written(tmp_path / "p.parquet")) == _served(sb)
