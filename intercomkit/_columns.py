@@ -249,8 +249,8 @@ TICKETS = Schema(
     prefix="attr.",
 )  # fmt: skip
 
-# One row per conversation part, read from the flat rows ``_support_rows.part_rows`` makes (the parts frame's
-# ``PART_SPEC``, column for column: a test holds them equal).
+# One row per conversation part, read from the flat rows ``_support_rows.part_rows`` makes (body as text, its
+# HTML, the author and assignee flattened): the parts frame and the conversation_parts export.
 PARTS = Schema(
     "conversation_parts",
     (

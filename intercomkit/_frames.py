@@ -232,9 +232,10 @@ def _typed(schema: Schema, raws: list[dict[str, Any]], attributes: Iterable[Any]
 
 
 def parts_frame(items: Iterable[Any], *, dtype_backend: str | None = None) -> pd.DataFrame:
-    """The parts of conversations (with their ``conversation_parts``), one row per part (``PART_SPEC``)."""
-    rows, spec = _support_rows.part_rows(items)
-    return rows_frame(rows, spec, dtype_backend=dtype_backend)
+    """The parts of conversations (with their ``conversation_parts``), one row per part (``_columns.PARTS``, the
+    columns ``client.export.conversation_parts`` writes)."""
+    rows, _ = _support_rows.part_rows(items)
+    return _to_frame(cols.read(cols.PARTS, rows, custom=False), dtype_backend)
 
 
 def tickets_frame(

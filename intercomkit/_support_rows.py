@@ -40,17 +40,11 @@ __all__ = [
 
 S, TS, I, B, F, L = "string", "timestamp", "int", "bool", "float", "list"  # noqa: E741
 
-# The conversation and ticket columns are the column model's (``_columns.CONVERSATIONS`` / ``TICKETS``), which the
-# frames and the export both read: these are their (name, kind) lists.
+# The conversation, ticket and part columns are the column model's (``_columns.CONVERSATIONS`` / ``TICKETS`` /
+# ``PARTS``), which the frames and the export both read: these are their (name, kind) lists.
 CONVERSATION_SPEC: list[tuple[str, str]] = list(_columns.CONVERSATIONS.kinds.items())
 TICKET_SPEC: list[tuple[str, str]] = list(_columns.TICKETS.kinds.items())
-
-PART_SPEC: list[tuple[str, str]] = [
-    ("conversation_id", S), ("id", S), ("part_type", S), ("created_at", TS), ("updated_at", TS),
-    ("author_type", S), ("author_id", S), ("author_name", S), ("author_from_ai_agent", B),
-    ("assigned_to_type", S), ("assigned_to_id", S), ("body", S), ("body_html", S), ("attachment_count", I),
-    ("redacted", B), ("state", S),
-]  # fmt: skip
+PART_SPEC: list[tuple[str, str]] = list(_columns.PARTS.kinds.items())
 
 # The workspace lists: flat objects, a column per top-level key.
 TAG_SPEC: list[tuple[str, str]] = [("id", S), ("name", S)]
