@@ -221,11 +221,13 @@ def test_cli_exports_tickets(tmp_path):
 
 def test_cli_search_options_apply_to_the_searched_kinds_only():
     parser = build_parser()
-    for kind in ("contacts", "conversations", "tickets"):
+    for kind in ("contacts", "conversations", "tickets", "conversation_parts"):
         args = parser.parse_args(["export", kind, "--out", "x.csv", "--since-last", "--query", "{}"])
         assert _cli._options(args)["since_last"] is True
     args = parser.parse_args(["export", "companies", "--out", "x.csv", "--since", "7d"])
-    with pytest.raises(errors.ConfigurationError, match="contacts, conversations, tickets only"):
+    with pytest.raises(
+        errors.ConfigurationError, match="contacts, conversations, tickets, conversation_parts only"
+    ):
         _cli._options(args)
 
 
