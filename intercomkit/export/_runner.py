@@ -154,6 +154,18 @@ class SearchRun(Run):
                 f"since_last needs a previous successful {self.options.kind} export to {self.options.path} "
                 f"(its state file {self.state.path} is missing): run a full export first"
             )
+        expand = self.paging.expand
+        outputs = self.out_columns
+        if (
+            self.options.since_last
+            and expand is not None
+            and outputs is not None
+            and expand.key not in outputs
+        ):
+            # The merge replaces the file's rows by it: without it every old part would stay beside its new one.
+            raise ConfigurationError(
+                f"since_last merges {self.options.kind} by {expand.key}: keep {expand.key!r} in fields"
+            )
         self.previous = previous
         runs = int(previous.get("incremental_runs", 0)) if previous is not None else 0
         self.reconciling = bool(self.options.reconcile) or (

@@ -19,7 +19,7 @@ from export_helpers import sandbox_client as _client
 from fake_clock import FakeClock
 
 from intercomkit._support_rows import PART_SPEC
-from intercomkit.errors import ExportIncomplete
+from intercomkit.errors import ConfigurationError, ExportIncomplete
 from intercomkit.sandbox import Faults, Sandbox
 
 pytestmark = pytest.mark.anyio
@@ -160,6 +160,11 @@ async def test_since_last_replaces_every_part_of_a_conversation_changed_since(tm
     assert len(fell_out) == 1 and len(set(after) - set(before)) == 2
     assert result.added == 1 and result.updated >= len([1 for c, _ in before if c in (opened, big)])
     assert result.parts_truncated == [big]
+    async with _client(sb) as client:
+        with pytest.raises(ConfigurationError, match="keep 'conversation_id' in fields"):
+            await client.export.conversation_parts(
+                out, progress=False, since_last=True, fields=["id", "body"]
+            )
     closes = pq.read_table(out).to_pandas().query("conversation_id == @opened and part_type == 'close'")
     assert len(closes) >= 1 and full.complete and result.complete
 
