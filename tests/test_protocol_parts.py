@@ -49,10 +49,12 @@ def test_the_account_names_truncated_counts_deleted_and_words_gaps():
         check_parts("2", 700, 700, 500),
         check_parts("3", 4, 4, 1),
         check_parts("4", None, None, 2),
+        check_parts("6", 0, 0, 0),
     ):
         account.add(check)
     account.gone("5")
-    assert (account.conversations, account.parts, account.expected) == (4, 506, 707)
+    assert (account.conversations, account.parts, account.expected) == (5, 506, 707)
+    assert account.empty == ["6"]  # no part row names it: the account does
     assert account.truncated == ["2"] and account.truncated_parts == 200
     assert account.deleted == ["5"] and account.unchecked == 1
     assert account.missing == 3 and account.gaps == [

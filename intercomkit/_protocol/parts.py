@@ -81,7 +81,8 @@ class PartsAccount:
     ``conversations`` answered, ``parts`` written, ``expected`` the counted parts of the checked ones;
     ``truncated`` ids (and ``truncated_parts`` that Intercom did not return for them); ``deleted`` ids (404);
     ``gaps`` one line per short conversation and ``missing`` their shortfall; ``unchecked`` conversations with no
-    count to check against."""
+    count to check against; ``empty`` ids of conversations answered without parts (no part row names them, so
+    a recount asking which conversations the export holds needs them here)."""
 
     conversations: int = 0
     parts: int = 0
@@ -92,6 +93,7 @@ class PartsAccount:
     gaps: list[str] = field(default_factory=list)
     missing: int = 0
     unchecked: int = 0
+    empty: list[str] = field(default_factory=list)
 
     @property
     def complete(self) -> bool:
@@ -102,6 +104,8 @@ class PartsAccount:
         self.conversations += 1
         self.parts += check.written
         self.expected += check.expected or 0
+        if not check.written:
+            self.empty.append(check.conversation_id)
         if check.outcome == TRUNCATED:
             self.truncated.append(check.conversation_id)
             self.truncated_parts += check.short
@@ -124,6 +128,7 @@ class PartsAccount:
         self.truncated.extend(other.truncated)
         self.deleted.extend(other.deleted)
         self.gaps.extend(other.gaps)
+        self.empty.extend(other.empty)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -136,6 +141,7 @@ class PartsAccount:
             "gaps": list(self.gaps),
             "missing": self.missing,
             "unchecked": self.unchecked,
+            "empty": list(self.empty),
         }
 
     @classmethod
@@ -150,7 +156,7 @@ class PartsAccount:
         }
         lists = {
             k: [str(v) for v in data[k]]
-            for k in ("truncated", "deleted", "gaps")
+            for k in ("truncated", "deleted", "gaps", "empty")
             if isinstance(data.get(k), list)
         }
         return cls(**ints, **lists)

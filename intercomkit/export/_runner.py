@@ -625,7 +625,8 @@ class SearchRun(Run):
                 path = os.path.join(self.manifest.directory, record.part)
                 held.update(str(i) for i in pq.read_table(path, columns=[column]).column(column).to_pylist())
             if record.parts is not None:
-                held.update(PartsAccount.from_json(record.parts).deleted)
+                account = PartsAccount.from_json(record.parts)
+                held.update(account.deleted, account.empty)
         # Day-granular on the server (two days back, a superset whatever the day's length), exact here.
         since = int(self.frozen_at) - self.options.overlap
         recent = {"field": "updated_at", "operator": ">", "value": since - 2 * _plan.DAY}
