@@ -5,16 +5,14 @@ success, faults and kill -9 changing nothing, and since_last replacing every par
 from __future__ import annotations
 
 import json
-import os
-import signal
 import subprocess
 import sys
-import time
 
 import httpx
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+from export_helpers import kill_after_a_commit
 from export_helpers import sandbox_client as _client
 from fake_clock import FakeClock
 
@@ -176,22 +174,11 @@ def test_kill_9_then_rerun_writes_every_part_once(tmp_path):
             "--sandbox-contacts", "50", "--sandbox-conversations", "800", "--sandbox-tickets", "0",
             "--out", str(out), "--no-progress"]  # fmt: skip
     proc = subprocess.Popen([*args, "--concurrency", "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    manifest = tmp_path / "parts.parquet.partial" / "manifest.json"
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline and proc.poll() is None:
-        try:
-            if json.loads(manifest.read_text())["windows"]:
-                break
-        except (OSError, ValueError):
-            pass
-        time.sleep(0.02)
-    assert proc.poll() is None, proc.communicate()
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
+    kill_after_a_commit(proc, out, seconds=90)
     assert not out.exists()
     done = subprocess.run(args, capture_output=True, text=True, timeout=180)
     assert done.returncode == 0, done.stderr
-    assert "resumed: 1 of" in done.stdout or "resumed:" in done.stdout
+    assert "resumed:" in done.stdout
     written = _written(out)
     sb = Sandbox(contacts=50, conversations=800, tickets=0)
     assert len(written) == len(set(written)) and set(written) == _served(sb)
