@@ -22,6 +22,7 @@ EXPECTED = {
     "04-send-messages",
     "05-webhooks",
     "06-support-data",
+    "07-support-analytics",
 }
 
 # Things that look like credentials: Intercom access tokens are base64 ("dG9rOm…"), OAuth codes and client
@@ -148,6 +149,18 @@ def _check_support(nb: nbformat.NotebookNode, work: Path) -> None:
     assert re.search(r"\d+ tickets", text)
 
 
+def _check_analytics(nb: nbformat.NotebookNode, work: Path) -> None:
+    images = [o for c in nb.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
+    assert len(images) == 4, "expected volume/backlog, first response by team, CSAT by admin, reopens/Fin"
+    text = _text(nb)
+    # The sandbox's statistics are wall-clock: both clocks agree wherever every part is known.
+    assert "both clocks agree on every metric of every team: True" in text
+    # The reporting export and the API describe the same conversations.
+    assert "same conversations: True" in text
+    assert re.search(r"conversations per week agree: True \(\d+ weeks\)", text)
+    assert "median first response per team agrees: True" in text
+
+
 CHECKS = {
     "01-quickstart": _check_quickstart,
     "02-explore-contacts": _check_explore,
@@ -155,4 +168,5 @@ CHECKS = {
     "04-send-messages": _check_messages,
     "05-webhooks": _check_webhooks,
     "06-support-data": _check_support,
+    "07-support-analytics": _check_analytics,
 }
