@@ -1,6 +1,7 @@
 """A sandbox served by uvicorn in its own process, so its CPU never competes with the client's GIL.
 
-    python -m benchmarks._server --port P --contacts N [--latency-ms L] [--rate-limit R --window S] [--warm] [--gzip]
+    python -m benchmarks._server --port P --contacts N [--conversations N] [--latency-ms L] [--rate-limit R --window S]
+        [--warm] [--gzip]
 
 Access logging is off (``log_level="warning"``): a log line per request would be measured as server time.
 ``--warm`` renders every contact's JSON before the port opens (``Sandbox.warm``): on a 2-core machine the
@@ -42,6 +43,7 @@ def served(
     warm: bool = False,
     workspaces: int | None = None,
     gzip: bool = False,
+    conversations: int | None = None,
     timeout: float = 120.0,
 ) -> Iterator[str]:
     """Start a sandbox server process; yield its base URL; stop it afterwards. ``workspaces``: that many
@@ -57,6 +59,8 @@ def served(
         cmd += ["--workspaces", str(workspaces)]
     if gzip:
         cmd += ["--gzip"]
+    if conversations is not None:
+        cmd += ["--conversations", str(conversations)]
     env = {**os.environ, "PYTHONPATH": ROOT + os.pathsep + os.environ.get("PYTHONPATH", "")}
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
     try:
@@ -131,6 +135,7 @@ def main() -> None:
     parser.add_argument("--warm", action="store_true")
     parser.add_argument("--workspaces", type=int, default=None)
     parser.add_argument("--gzip", action="store_true")
+    parser.add_argument("--conversations", type=int, default=None)
     args = parser.parse_args()
     from intercomkit.sandbox import RateLimitConfig, Sandbox, serve
 
@@ -140,6 +145,7 @@ def main() -> None:
         "rate_limit": limit,
         "token": TOKEN,
         "render_cache": args.warm,
+        **({"conversations": args.conversations} if args.conversations is not None else {}),
     }
     if args.workspaces:
         sb = Sandbox.fleet(args.workspaces, contacts=args.contacts, **settings)

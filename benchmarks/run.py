@@ -10,8 +10,9 @@ exactly once, the right row counts -- never timings.
 Rows: 1 latency-bound export, 2 rate-bound export, 3 peak RSS exporting to CSV, 4 pages -> DataFrame,
 5 per-request client overhead (in-process transport), 6 search correctness with per_page 50, 7 support metrics
 on the wall clock (``benchmarks/support.py``, also runnable alone), 8 a fleet of rate-limited workspaces on Dask
-(``benchmarks/fleet.py``; needs the fleet extra), cpu the exporting process's CPU seconds per 100 000 contacts to
-CSV and Parquet (``benchmarks/cpu.py``).
+(``benchmarks/fleet.py``; needs the fleet extra), 9 and 10 every conversation with its parts, rate-bound and
+latency-bound, with their completeness (``benchmarks/parts.py``), cpu the exporting process's CPU seconds per
+100 000 contacts to CSV and Parquet (``benchmarks/cpu.py``).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ import httpx
 
 from ._server import ROOT, TOKEN, served
 
-ROWS = ("1", "2", "3", "4", "5", "6", "7", "8", "cpu")
+ROWS = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "cpu")
 EVERYTHING = {"field": "created_at", "operator": ">", "value": 0}
 PER_PAGE = 150
 
@@ -501,6 +502,16 @@ def _row_fleet(
     )
 
 
+def _row_parts(which: str, sizes: dict[str, Any], sdk: bool) -> Row:
+    from .parts import row_parts_latency, row_parts_rate
+
+    if which == "9":
+        return row_parts_rate(sizes["parts_rate"], sizes["parts_limit"], sizes["parts_rate_ms"], sdk, Row)
+    return row_parts_latency(
+        sizes["parts_latency"], sizes["parts_latency_ms"], sizes["parts_baseline"], sdk, Row
+    )
+
+
 def _row_cpu(n: int, latency_ms: float, runs: int, tmp: str, gzip: bool) -> Row:
     from .cpu import row_cpu
 
@@ -586,6 +597,18 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--fleet-repeats", type=int, default=1, metavar="R", help="row 8: runs of each level, interleaved"
     )
+    p.add_argument("--conversations-rate", type=int, default=None, metavar="N", help="row 9 (default 1 000)")
+    p.add_argument("--parts-rate", type=int, default=None, help="row 9: requests per second (default 20)")
+    p.add_argument(
+        "--conversations-latency", type=int, default=None, metavar="N", help="row 10 (default 5 000)"
+    )
+    p.add_argument(
+        "--parts-baseline",
+        type=int,
+        default=None,
+        metavar="N",
+        help="row 10: time the one-at-a-time SDK and httpx loop on N conversations and scale (default 500)",
+    )
     p.add_argument("--contacts-cpu", type=int, default=None, metavar="N", help="row cpu (default 100 000)")
     p.add_argument(
         "--cpu-runs", type=int, default=None, metavar="K", help="row cpu: exports per format (default 3)"
@@ -607,6 +630,12 @@ def main(argv: list[str] | None = None) -> int:
         "requests": args.requests or (50 if q else 500),
         "conversations": args.conversations or (500 if q else 1_000_000),
         "cpu": args.contacts_cpu or (1_500 if q else 100_000),
+        "parts_rate": args.conversations_rate or (30 if q else 1_000),
+        "parts_limit": args.parts_rate or (50 if q else 20),
+        "parts_rate_ms": 20.0 if q else 50.0,
+        "parts_latency": args.conversations_latency or (30 if q else 5_000),
+        "parts_latency_ms": args.latency_ms if args.latency_ms is not None else (20.0 if q else 150.0),
+        "parts_baseline": args.parts_baseline or (30 if q else 500),
         "cpu_runs": args.cpu_runs or (1 if q else 3),
     }
     sizes["baseline"] = args.baseline_conversations or (
@@ -637,6 +666,8 @@ def main(argv: list[str] | None = None) -> int:
                 tuple(int(n) for n in args.fleet_in_flight.split(",")),
                 args.fleet_repeats,
             ),
+            "9": lambda: _row_parts("9", sizes, sdk),
+            "10": lambda: _row_parts("10", sizes, sdk),
             "cpu": lambda: _row_cpu(sizes["cpu"], sizes["latency_ms"], sizes["cpu_runs"], tmp, args.cpu_gzip),
         }
         for k in (k for k in ROWS if k in wanted):

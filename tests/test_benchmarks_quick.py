@@ -34,6 +34,8 @@ def test_quick_benchmark_runs_and_checks_correctness(tmp_path: Path) -> None:
         "6. search",
         "7. `ik.support",
         "8. fleet",
+        "9. ",
+        "10. ",
         "cpu. export",
     ):
         assert row in table, table
@@ -42,3 +44,8 @@ def test_quick_benchmark_runs_and_checks_correctness(tmp_path: Path) -> None:
     # row cpu: the figure is there for both formats (its value is a timing: never asserted)
     (cpu,) = [row for row in json.loads(report.read_text()) if row["name"].startswith("cpu.")]
     assert set(cpu["cpu_s_per_100k"]) == {"csv", "parquet"}
+    # rows 9 and 10: every contender fetched every part Intercom returns; the >500-part conversation is named
+    for key in ("9. ", "10. "):
+        (row,) = [row for row in json.loads(report.read_text()) if row["name"].startswith(key)]
+        assert row["completeness"] and set(row["completeness"].values()) == {1.0}, row
+        assert row["parts_truncated"] == ["1000017"], row
