@@ -70,6 +70,7 @@ class Fetched:
     requests: int = 0
     limited: int = 0
     read_back: Any = None  # work left for after the clock stops (reading the written file)
+    truncated_reported: list[str] | None = None  # the conversations the contender itself says were cut at 500
 
 
 # -- contenders ---------------------------------------------------------------------------------------------------
@@ -84,6 +85,7 @@ async def ik_export_parts(url: str, limit: int | None = None) -> Fetched:
     async with AsyncClient(token=TOKEN, base_url=url) as client:
         result = await client.export.conversation_parts(path, progress=False)
     out = Fetched(requests=result.requests, limited=result.rate_limited)
+    out.truncated_reported = sorted(result.parts_truncated)
 
     def read_back() -> None:
         import pyarrow as pa
@@ -210,6 +212,10 @@ def completeness(who: str, got: Fetched, expected: dict[str, int], limit: int | 
         if got.parts[cid] != (MAX_PARTS if cid in truncated else n)
     }
     assert not short, f"{who}: parts written vs expected: {dict(list(short.items())[:5])}"
+    if got.truncated_reported is not None:
+        assert got.truncated_reported == truncated, (
+            f"{who} named {got.truncated_reported} as cut, not {truncated}"
+        )
     whole = [cid for cid in wanted if cid not in truncated]
     return Completeness(sum(got.parts[c] for c in whole), sum(wanted[c] for c in whole), truncated)
 
