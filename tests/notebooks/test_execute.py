@@ -147,6 +147,24 @@ def _check_support(nb: nbformat.NotebookNode, work: Path) -> None:
     parts = re.search(r"(\d+) parts of (\d+) conversations", text)
     assert found and parts and int(found.group(1)) > 0 and 0 < int(parts.group(2)) <= int(found.group(1))
     assert re.search(r"\d+ tickets", text)
+    _check_support_export(text)
+
+
+def _check_support_export(text: str) -> None:
+    """The export section: parts short of Intercom's count only in the >500-part conversations, all named; the
+    since_last run after a close replaces that conversation's row and parts."""
+    assert re.search(r"wrote [\d,]+ conversations to \S+conversations\.parquet", text)
+    counts = re.search(r"(\d+) parts written of (\d+) counted by Intercom", text)
+    truncated = re.search(r"more than 500 parts: (\S.*)", text)
+    assert counts and truncated and truncated.group(1) != "none"
+    assert int(counts.group(1)) < int(counts.group(2))  # the sandbox has conversations of more than 500 parts
+    assert "deleted during the run: [] | gaps: []" in text
+    assert "short only where truncated: True" in text
+    assert "since last run: 0 added, 1 updated" in text  # the closed conversation, and nothing else
+    closed = re.search(r"conversation \d+: open → closed, (\d+) → (\d+) parts", text)
+    # its parts replaced by the current ones, the close among them
+    assert closed and int(closed.group(2)) == int(closed.group(1)) + 1
+    assert "conversations, one row each: True" in text
 
 
 def _check_analytics(nb: nbformat.NotebookNode, work: Path) -> None:
