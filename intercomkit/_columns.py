@@ -47,6 +47,9 @@ __all__ = [
     "Lists",
     "MAX_TIMESTAMP",
     "PARTS",
+    "STAT_COUNTS",
+    "STAT_DURATIONS",
+    "STAT_TIMES",
     "SCHEMAS",
     "STRING",
     "TICKETS",
@@ -190,12 +193,12 @@ ADMINS = Schema(
 
 # Support data (the contract ``ik.support`` builds on): one row per conversation or ticket. Intercom's
 # ``statistics`` durations are seconds and honour the workspace's office hours.
-_STAT_DURATIONS = ("time_to_assignment", "time_to_admin_reply", "time_to_first_close", "time_to_last_close",
+STAT_DURATIONS = ("time_to_assignment", "time_to_admin_reply", "time_to_first_close", "time_to_last_close",
                    "median_time_to_reply")  # fmt: skip
-_STAT_TIMES = ("first_contact_reply_at", "first_assignment_at", "first_admin_reply_at", "first_close_at",
+STAT_TIMES = ("first_contact_reply_at", "first_assignment_at", "first_admin_reply_at", "first_close_at",
                "last_assignment_at", "last_assignment_admin_reply_at", "last_contact_reply_at",
                "last_admin_reply_at", "last_close_at")  # fmt: skip
-_STAT_COUNTS = ("count_reopens", "count_assignments", "count_conversation_parts", "handling_time",
+STAT_COUNTS = ("count_reopens", "count_assignments", "count_conversation_parts", "handling_time",
                 "adjusted_handling_time")  # fmt: skip
 
 
@@ -219,8 +222,8 @@ CONVERSATIONS = Schema(
         col("source_author_type", STRING, "source.author.type"), col("source_author_id", STRING, "source.author.id"),
         col("source_subject", STRING, "source.subject"),
         col("channel", STRING, "channel.current", fallback="source.type"),
-        *_stats(INT, _STAT_DURATIONS), *_stats(TIMESTAMP, _STAT_TIMES),
-        col("last_closed_by_id", STRING, "statistics.last_closed_by_id"), *_stats(INT, _STAT_COUNTS),
+        *_stats(INT, STAT_DURATIONS), *_stats(TIMESTAMP, STAT_TIMES),
+        col("last_closed_by_id", STRING, "statistics.last_closed_by_id"), *_stats(INT, STAT_COUNTS),
         col("rating", INT, "conversation_rating.rating"), col("rating_remark", STRING, "conversation_rating.remark"),
         col("rating_created_at", TIMESTAMP, "conversation_rating.created_at"),
         col("rating_teammate_id", STRING, "conversation_rating.teammate.id"),

@@ -21,30 +21,16 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .._columns import STAT_COUNTS, STAT_DURATIONS, STAT_TIMES
+
 if TYPE_CHECKING:
     from collections.abc import Callable
 
 __all__ = ["STATISTIC_COLUMNS", "first_response", "wall_statistics"]
 
-_DURATIONS = [
-    "time_to_assignment",
-    "time_to_admin_reply",
-    "time_to_first_close",
-    "time_to_last_close",
-    "median_time_to_reply",
-]
-_TIMES = [
-    "first_contact_reply_at",
-    "first_assignment_at",
-    "first_admin_reply_at",
-    "first_close_at",
-    "last_assignment_at",
-    "last_assignment_admin_reply_at",
-    "last_contact_reply_at",
-    "last_admin_reply_at",
-    "last_close_at",
-]
-_COUNTS = ["count_reopens", "count_assignments", "handling_time", "adjusted_handling_time"]
+_DURATIONS, _TIMES = STAT_DURATIONS, STAT_TIMES
+# Intercom counts the parts it stored; the parts frame's rows are what is known, so that count is not replaced.
+_COUNTS = [name for name in STAT_COUNTS if name != "count_conversation_parts"]
 # Conversation columns that clock="wall" replaces, in the conversations frame's order.
 STATISTIC_COLUMNS = [*_DURATIONS, *_TIMES, "last_closed_by_id", *_COUNTS]
 
