@@ -32,11 +32,11 @@ from .._protocol.pages import items_at
 from .._protocol.responses import decipher
 from ._sinks import CUSTOM, _decode, items_table
 
-__all__ = ["Page", "dict_reader", "read_page"]
+__all__ = ["PageRows", "dict_reader", "read_page"]
 
 
 @dataclass
-class Page:
+class PageRows:
     """A decoded page: ``body`` without its records (for the cursor and the counts) and one entry per record with
     an id, in order: ``ids``, ``created`` / ``updated`` (raw values), ``custom`` (the raw custom attributes),
     ``passes`` (the post-filter's verdict, None without one) and ``table`` (the part's rows)."""
@@ -56,7 +56,7 @@ def read_page(
     *,
     post: Callable[[dict[str, Any]], bool] | None = None,
     decode: Callable[[bytes], dict[str, Any]] | None = None,
-) -> Page:
+) -> PageRows:
     """Read a ``/contacts/search`` page (the bytes of a 2xx answer). ``decode`` reads the body for the dict path
     (the client's ``decode``, which keeps its token out of errors). Raises what it raises for a body that is not a
     JSON object, and ``PaginationError`` when ``data`` is not a list."""
@@ -67,7 +67,7 @@ def read_page(
     return _slow(decode(raw) if decode is not None else decipher(200, {}, raw), columns, post)
 
 
-def dict_reader(kind: str, items_key: str) -> Callable[..., Page]:
+def dict_reader(kind: str, items_key: str) -> Callable[..., PageRows]:
     """A page reader for another search (conversations under ``"conversations"``, tickets under ``"tickets"``):
     the dict path only, the same ``read_page(raw, columns, *, post, decode)`` call."""
 
@@ -77,7 +77,7 @@ def dict_reader(kind: str, items_key: str) -> Callable[..., Page]:
         *,
         post: Callable[[dict[str, Any]], bool] | None = None,
         decode: Callable[[bytes], dict[str, Any]] | None = None,
-    ) -> Page:
+    ) -> PageRows:
         body = decode(raw) if decode is not None else decipher(200, {}, raw)
         return _slow(body, columns, post, kind, items_key)
 
@@ -94,11 +94,11 @@ def _slow(
     post: Callable[[dict[str, Any]], bool] | None,
     kind: str = "contacts",
     items_key: str = "data",
-) -> Page:
+) -> PageRows:
     items = [i for i in items_at(body, items_key) if isinstance(i, dict) and i.get("id") is not None]
     envelope = {k: v for k, v in body.items() if k != items_key}
     custom = SCHEMAS[kind].custom or ""
-    return Page(
+    return PageRows(
         body=envelope,
         ids=[str(i["id"]) for i in items],
         created=[i.get("created_at") for i in items],
@@ -157,7 +157,7 @@ _MAX_TS = MAX_TIMESTAMP
 _POOL = pa.system_memory_pool()
 
 
-def _fast(raw: bytes, columns: Sequence[str]) -> Page | None:
+def _fast(raw: bytes, columns: Sequence[str]) -> PageRows | None:
     if not raw.isascii():
         try:
             raw.decode("utf-8")  # the reader would pass invalid UTF-8 through into the strings
@@ -189,7 +189,7 @@ def _fast(raw: bytes, columns: Sequence[str]) -> Page | None:
     body: dict[str, Any] = {"type": "list", "total_count": page.column("total_count").to_pylist()[0]}
     if cursor is not None:
         body["pages"] = {"next": {"starting_after": cursor}}
-    return Page(
+    return PageRows(
         body=body,
         ids=records.field("id").to_pylist(),
         created=records.field("created_at").to_pylist(),

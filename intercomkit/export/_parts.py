@@ -19,7 +19,7 @@ import pyarrow as pa
 
 from .._protocol.parts import PartsAccount
 from .._support_rows import part_rows
-from ._page import Page, dict_reader
+from ._page import PageRows, dict_reader
 from ._sinks import items_table
 
 if TYPE_CHECKING:
@@ -40,7 +40,7 @@ def read_listing(
     *,
     post: Callable[[dict[str, Any]], bool] | None = None,
     decode: Callable[[bytes], dict[str, Any]] | None = None,
-) -> Page:
+) -> PageRows:
     """A ``/conversations/search`` page for the parts export: the conversations' ids, times and parts counts (the
     ``columns`` of the parts are made later, by ``expand_parts``)."""
     return _read_conversations(raw, _LISTED, post=post, decode=decode)
@@ -55,7 +55,7 @@ class Expanded:
     account: PartsAccount
 
 
-async def expand_parts(run: SearchRun, page: Page, keep: list[int]) -> Expanded:
+async def expand_parts(run: SearchRun, page: PageRows, keep: list[int]) -> Expanded:
     """Fetch the parts of the conversations at ``keep`` of ``page`` (one GET each, under ``run.limiter``)."""
     if not keep:
         return Expanded(None, PartsAccount())

@@ -20,7 +20,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from ._page import Page, dict_reader, read_page
+from ._page import PageRows, dict_reader, read_page
 from ._parts import expand_parts, read_listing
 from ._plan import DAYS, INCLUSIVE
 from ._sinks import base_columns
@@ -49,7 +49,7 @@ class SearchPaging:
 
     ``path``: the search (``POST``; ``total_count`` counts, ``pagination.starting_after`` pages, ``sort`` on
     ``created_at`` orders). ``everyone``: a query matching every row, for a walk without day bounds (a search needs a
-    query). ``read_page(raw, columns, *, post, decode)``: the bytes of one answer → a ``Page`` (ids, ``created_at``
+    query). ``read_page(raw, columns, *, post, decode)``: the bytes of one answer → a ``PageRows`` (ids, ``created_at``
     and ``updated_at`` per row, the part's rows), run in a worker thread; ``decode`` is the client's reading of a
     body, the dict path's start. ``items``: the key of the records in an answer. ``dates``: the search's date rule
     (``_plan.DAYS`` or ``_plan.INCLUSIVE``, see ``_plan.range_query``).
@@ -57,7 +57,7 @@ class SearchPaging:
 
     path: str
     everyone: Mapping[str, Any]
-    read_page: Callable[..., Page]
+    read_page: Callable[..., PageRows]
     items: str = "data"
     dates: str = DAYS
     expand: Expansion | None = None

@@ -47,7 +47,7 @@ from . import _plan
 from ._fields import check_custom_fields
 from ._manifest import WindowRecord, check_workspace
 from ._overlap import RECONCILE_EVERY
-from ._page import Page
+from ._page import PageRows
 from ._reconcile import diff, snapshot
 from ._resources import SearchPaging
 from ._result import ExportResult
@@ -438,7 +438,7 @@ class SearchRun(Run):
             self.paging.read_page, columns=self.part_columns, post=self.post_filter, decode=self.client.decode
         )
 
-        async def load(request: PageRequest) -> Page:
+        async def load(request: PageRequest) -> PageRows:
             raw = await self.limiter.request_raw(request.method, request.path, json=request.json)
             return await anyio.to_thread.run_sync(read, raw, limiter=self.readers)
 
