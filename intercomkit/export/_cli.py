@@ -238,6 +238,20 @@ def _reporting_options(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+def _sandbox(args: argparse.Namespace, **extra: Any) -> Any:
+    """The in-process sandbox ``--sandbox`` asks for, with its ``--sandbox-*`` sizes."""
+    from ..sandbox import Sandbox
+
+    return Sandbox(
+        contacts=args.sandbox_contacts,
+        companies=args.sandbox_companies,
+        conversations=args.sandbox_conversations,
+        tickets=args.sandbox_tickets,
+        seed=args.sandbox_seed,
+        **extra,
+    )
+
+
 def run_reporting(args: argparse.Namespace) -> int:
     import anyio
 
@@ -245,15 +259,7 @@ def run_reporting(args: argparse.Namespace) -> int:
 
     async def main() -> Any:
         if args.sandbox:
-            from ..sandbox import Sandbox
-
-            sandbox = Sandbox(
-                contacts=args.sandbox_contacts,
-                companies=args.sandbox_companies,
-                conversations=args.sandbox_conversations,
-                tickets=args.sandbox_tickets,
-                seed=args.sandbox_seed,
-            )
+            sandbox = _sandbox(args)
             sandbox.reporting.delay = (
                 0  # a CLI run waits in real time: the sandbox's jobs are done when first asked
             )
@@ -294,16 +300,8 @@ def export_command(args: argparse.Namespace) -> int:
     async def main() -> Any:
         nonlocal host
         if args.sandbox:
-            from ..sandbox import Sandbox
-
-            sandbox = Sandbox(
-                contacts=args.sandbox_contacts,
-                companies=args.sandbox_companies,
-                conversations=args.sandbox_conversations,
-                tickets=args.sandbox_tickets,
-                seed=args.sandbox_seed,
-                latency=args.sandbox_latency_ms / 1000.0,
-                rate_limit=args.sandbox_rate_limit,
+            sandbox = _sandbox(
+                args, latency=args.sandbox_latency_ms / 1000.0, rate_limit=args.sandbox_rate_limit
             )
             client = sandbox.client()
         else:
