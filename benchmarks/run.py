@@ -269,10 +269,13 @@ def rss_child(mode: str, url: str, out: str, n: int) -> None:
         del items
         frame.to_csv(out, index=False)
         assert len(frame) == n and frame["id"].nunique() == n
-    else:  # the interpreter with the export's imports (pyarrow, httpx, intercomkit; not pandas), nothing fetched
+    else:  # the interpreter with the export's imports, nothing fetched
+        import pyarrow as pa
         import pyarrow.parquet  # noqa: F401
 
         import intercomkit.export  # noqa: F401
+
+        pa.array([0])  # pyarrow loads pandas on its first pa.array call, as the export's first page does
     print(_peak_rss_kib())
 
 
