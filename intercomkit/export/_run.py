@@ -174,10 +174,12 @@ class Run:
             return
         from tqdm.auto import tqdm
 
+        # An expanded export (conversation parts) walks and counts its listing's records, not the rows it writes.
+        expand = self.resource.expand
         self.bar = tqdm(
             total=total,
             initial=initial,
-            unit=" rows",
+            unit=f" {expand.listed}" if expand is not None else " rows",
             unit_scale=True,
             # A resumed run starts at the rows it kept, and says so.
             desc=f"export {self.options.kind}" + (" (resumed)" if initial else ""),

@@ -193,3 +193,13 @@ def test_the_sync_facade_exports_parts_too(tmp_path):
     finally:
         client.sync.close()
     assert result.complete and set(_written(tmp_path / "p.parquet")) == _served(sb)
+
+
+async def test_the_progress_bar_counts_conversations_not_parts(tmp_path, capsys):
+    sb = Sandbox(contacts=5, conversations=40, tickets=0, seed=3)
+    async with _client(sb) as client:
+        await client.export.conversation_parts(tmp_path / "parts.csv", progress=True)
+    bar = capsys.readouterr().err
+    assert "export conversation_parts" in bar
+    total = len(sb.conversation_ids())
+    assert f"{total}.0/{total}.0" in bar and "conversations/s" in bar and " rows" not in bar
