@@ -41,13 +41,24 @@ class SandboxFleet:
     def build(cls, sandbox_cls: type[Sandbox], n: int, *, token: str, seed: int, **kw: Any) -> SandboxFleet:
         if not isinstance(n, int) or isinstance(n, bool) or n < 1:
             raise ValueError(f"a sandbox fleet needs n >= 1 workspaces, got {n!r}")
-        contacts = kw.pop("contacts", 1000)
-        sizes = list(contacts) if isinstance(contacts, Sequence) else [contacts] * n
-        if len(sizes) != n:
-            raise ValueError(f"contacts names {len(sizes)} sizes for {n} workspaces")
+        # A size per workspace, or one for all: workspaces of different sizes tell a fleet's partitions apart
+        # (conversation and ticket ids are numbered alike in every workspace, as they are not in contacts').
+        sizes: dict[str, list[Any]] = {}
+        for name in ("contacts", "conversations", "tickets"):
+            if name not in kw and name != "contacts":
+                continue
+            given = kw.pop(name, 1000)
+            sizes[name] = list(given) if isinstance(given, Sequence) else [given] * n
+            if len(sizes[name]) != n:
+                raise ValueError(f"{name} names {len(sizes[name])} sizes for {n} workspaces")
         return cls(
             [
-                sandbox_cls(contacts=sizes[k - 1], token=f"{token}-{k}", seed=seed + k, **kw)
+                sandbox_cls(
+                    **{name: each[k - 1] for name, each in sizes.items()},
+                    token=f"{token}-{k}",
+                    seed=seed + k,
+                    **kw,
+                )
                 for k in range(1, n + 1)
             ]
         )

@@ -191,7 +191,8 @@ class Sandbox:
     def fleet(cls, n: int, *, token: str = "sandbox", seed: int = 0, **kw: Any) -> SandboxFleet:
         """``n`` independent workspaces on one app, chosen by token: workspace ``k`` (1..n) accepts
         ``<token>-k`` and has seed ``seed + k`` (its own data and ``app.id_code``) and its own rate limit.
-        ``contacts`` may be one size or a list of ``n``; every other argument is given to each ``Sandbox``."""
+        ``contacts``, ``conversations`` and ``tickets`` may each be one size or a list of ``n``; every other
+        argument is given to each ``Sandbox``."""
         return SandboxFleet.build(cls, n, token=token, seed=seed, **kw)
 
     # -- ASGI / clients -------------------------------------------------------------------------------------

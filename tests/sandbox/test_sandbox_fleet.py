@@ -35,6 +35,26 @@ async def test_each_token_reaches_its_own_workspace_with_its_own_data(check):
     assert not (id_sets[0] & id_sets[1] or id_sets[1] & id_sets[2])
 
 
+async def test_conversations_and_tickets_are_per_workspace_each_seeded_its_own(check):
+    fleet = Sandbox.fleet(2, contacts=3, conversations=[4, 7], tickets=[2, 5], token="t", seed=40)
+    listed = []
+    for k in (1, 2):
+        async with _http(fleet, f"t-{k}") as http:
+            page = check("GET", "/conversations", await http.get("/conversations", params={"per_page": 20}))
+            body = {
+                "query": {"field": "created_at", "operator": ">", "value": 0},
+                "pagination": {"per_page": 20},
+            }
+            tickets = check("POST", "/tickets/search", await http.post("/tickets/search", json=body))
+        listed.append({c["id"]: c["created_at"] for c in page["conversations"]})
+        assert set(listed[-1]) == set(fleet[k].conversation_ids())
+        assert {t["id"] for t in tickets["tickets"]} == set(fleet[k].ticket_ids())
+    assert [len(fleet[k].ticket_ids()) for k in (1, 2)] == [2, 5]
+    assert len(listed[0]) < len(listed[1])
+    # Each workspace's own seed: the same ids hold other conversations (created at other times).
+    assert any(listed[0][i] != listed[1][i] for i in listed[0])
+
+
 async def test_a_token_of_no_workspace_is_refused_like_intercom(check):
     fleet = Sandbox.fleet(2, contacts=3, token="t")
     for token in ("t", "t-3", "t-0", "sandbox"):
@@ -59,6 +79,8 @@ def test_fleet_arguments_are_checked():
         Sandbox.fleet(0)
     with pytest.raises(ValueError, match="2 sizes for 3"):
         Sandbox.fleet(3, contacts=[1, 2])
+    with pytest.raises(ValueError, match="tickets names 1 sizes for 2"):
+        Sandbox.fleet(2, contacts=1, tickets=[1])
     with pytest.raises(IndexError, match="1..2"):
         Sandbox.fleet(2, contacts=1)[3]
     assert "t-1" not in repr(Sandbox.fleet(2, contacts=1, token="t"))
