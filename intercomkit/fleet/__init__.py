@@ -51,8 +51,10 @@ async def export(
     base_url: str | None = None,
     state_dir: str | os.PathLike[str] | None = None,
     progress: bool = True,
+    allow_gaps: bool = False,
 ) -> FleetResult:
-    """Export ``kind`` (``"contacts"`` or ``"companies"``) of every workspace into ``out``.
+    """Export ``kind`` (any kind of the export engine: ``"contacts"``, ``"companies"``, ``"conversations"``,
+    ``"tickets"``, ``"conversation_parts"``) of every workspace into ``out``.
 
     ``workspaces``: a ``.csv`` / ``.yaml`` path or rows (mappings or :class:`FleetWorkspace`) with ``name`` and
     ``token_env`` or ``profile`` (resolved on the workers), optionally ``region`` or ``base_url``. ``out``: a local
@@ -61,7 +63,9 @@ async def export(
     (default: one per workspace up to the CPU count) with ``per_worker`` threads, in processes unless
     ``processes=False``. ``region`` / ``base_url``: the default API host for rows that name none. ``state_dir``:
     where checkpoints and staging files live (default ``OUT/_state`` for a local ``out``; a cache folder on each
-    worker for a URL). Never raises for one workspace's failure: see ``result.failed``.
+    worker for a URL). ``since_last``: refresh done workspaces incrementally (the search-paged kinds: all but
+    companies). ``allow_gaps``: a workspace whose rows fall short of Intercom's counts (``incomplete``, its rows
+    published) does not make ``result.ok`` false. Never raises for one workspace's failure: see ``result.failed``.
     """
     import anyio
 
@@ -81,6 +85,7 @@ async def export(
             base_url=base_url,
             state_dir=state_dir,
             progress=progress,
+            allow_gaps=allow_gaps,
         )
 
     return await anyio.to_thread.run_sync(run)

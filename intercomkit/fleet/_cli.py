@@ -1,6 +1,7 @@
 """``intercomkit fleet export contacts --workspaces FILE --out DIR``: options and exit codes.
 
-Exit codes (``intercomkit.cli``): 0 every workspace done and complete; 7 some workspace failed or is incomplete
+Exit codes (``intercomkit.cli``): 0 every workspace done and complete (incomplete ones allowed with
+``--allow-gaps``, as for one workspace's export); 7 some workspace failed, or is incomplete without ``--allow-gaps``
 (each is named in the summary and in ``DIR/_fleet.json``; the others are written); 2 usage (a bad option or
 workspace list, Dask not installed); 4 the Dask scheduler cannot be reached; 6 ``DIR`` cannot be written; 130
 interrupted. Rerun the same command to resume.
@@ -15,6 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .._cli_common import at_least
+from ..export._resources import RESOURCES
 
 __all__ = ["EXIT_FLEET_FAILED", "add_fleet_command"]
 
@@ -35,7 +37,7 @@ def add_fleet_command(
         "dataset, DIR/<kind>/workspace=<name>/part-0.parquet, with DIR/_fleet.json. Rerun the same command to "
         "resume: finished workspaces are skipped, the others resume from their checkpoints.",
     )
-    parser.add_argument("what", choices=["contacts", "companies"])
+    parser.add_argument("what", choices=list(RESOURCES))
     parser.add_argument(
         "--workspaces",
         required=True,
@@ -63,7 +65,12 @@ def add_fleet_command(
     parser.add_argument(
         "--since-last",
         action="store_true",
-        help="refresh finished workspaces incrementally (contacts changed since their last export)",
+        help="refresh finished workspaces incrementally (what changed since their last export; not companies)",
+    )
+    parser.add_argument(
+        "--allow-gaps",
+        action="store_true",
+        help="exit 0 even if some workspace is incomplete (rows missing against Intercom's counts)",
     )
     parser.add_argument("--format", choices=["parquet"], default="parquet", help="(the only one: parquet)")
     host = parser.add_mutually_exclusive_group()
@@ -126,6 +133,7 @@ def run_fleet(args: argparse.Namespace) -> int:
             base_url=args.base_url,
             state_dir=args.state_dir,
             progress=not args.no_progress and sys.stderr.isatty(),
+            allow_gaps=args.allow_gaps,
             on_start=_say_where,
         )
     except ImportError as exc:  # an extra that is not installed: a usage error (exit 2) with its install hint

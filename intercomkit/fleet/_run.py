@@ -16,15 +16,15 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from ..errors import ConfigurationError
+from ..export._resources import RESOURCES, SearchPaging
 from ._result import FleetResult
 from ._store import FleetStore
 from ._task import export_workspace, failure, part_name
 from ._workspaces import FleetWorkspace, read_workspaces
 
-__all__ = ["MANIFEST", "drive"]
+__all__ = ["MANIFEST", "drive", "incremental"]
 
 MANIFEST = "_fleet.json"
-KINDS = ("contacts", "companies")
 _POLL = 0.05  # seconds between looks at finished tasks
 _RECHECK = 2.0  # seconds between looks for threads that joined the cluster while all tasks run
 
@@ -53,13 +53,17 @@ def drive(
     base_url: str | None = None,
     state_dir: str | os.PathLike[str] | None = None,
     progress: bool = True,
+    allow_gaps: bool = False,
     on_start: Callable[[Any], None] | None = None,
 ) -> FleetResult:
     """Blocking: run the fleet and return its result (``fleet.export`` awaits this in a thread)."""
-    if kind not in KINDS:
-        raise ConfigurationError(f"a fleet exports {' or '.join(KINDS)}, not {kind!r}")
-    if since_last and kind != "contacts":
-        raise ConfigurationError("since_last is for contacts (companies have no incremental export)")
+    if kind not in RESOURCES:
+        raise ConfigurationError(f"a fleet exports {', '.join(RESOURCES)}; not {kind!r}")
+    if since_last and not incremental(kind):
+        raise ConfigurationError(
+            f"since_last is for {', '.join(k for k in RESOURCES if incremental(k))} ({kind} have no "
+            "incremental export)"
+        )
     for name, value in (("workers", workers), ("per_worker", per_worker)):
         if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
             raise ConfigurationError(f"{name} must be a whole number >= 1, got {value!r}")
@@ -83,6 +87,8 @@ def drive(
         records[ws.name] = {**_kept(records.get(ws.name)), "status": "pending", "credential": ws.credential}
     _save(store, manifest, kind)
     bar = _bar(progress, kind, len(listed), len(skipped))
+    if bar is not None:  # a rerun's bar starts at the skipped workspaces and their rows
+        bar.set_postfix(rows=f"{_rows(manifest, kind):,}", failed=0, refresh=True)
     try:
         if todo:
             _run_tasks(
@@ -110,7 +116,13 @@ def drive(
         workspaces={ws.name: records[ws.name] for ws in listed},
         skipped=skipped,
         elapsed=time.time() - started,
+        allow_gaps=allow_gaps,
     )
+
+
+def incremental(kind: str) -> bool:
+    """The search-paged kinds take ``since_last`` (a chain, the companies' scroll, has no date to start from)."""
+    return isinstance(RESOURCES[kind].paging, SearchPaging)
 
 
 def _run_tasks(

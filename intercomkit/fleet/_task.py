@@ -2,7 +2,7 @@
 
 The task gets the workspace's *name* and where its credential comes from, never a token: the token is read here,
 on the worker (``token_env`` from the worker's environment, ``profile`` from its saved profiles). It runs the
-single-workspace export (``client.export.contacts``: its own rate limiter, windows, checkpoint and completeness
+single-workspace export (``client.export.<kind>``: its own rate limiter, windows, checkpoint and completeness
 checks) into a staging file under the state directory, then publishes that whole file, with the fleet's schema,
 as the workspace's one part ``<kind>/workspace=<name>/part-0.parquet`` in one atomic write. A task that dies
 (a killed worker, which Dask reschedules) leaves the previous part or nothing, never half a part, and its rerun
@@ -108,11 +108,13 @@ async def _export(job: Job) -> dict[str, Any]:
         _publish(job["out"], kind, ws["name"], path)
         state = _read_state(path)
         return {
+            **_parts_accounting(result),
             "status": "done" if result.complete else "incomplete",
             "rows": result.rows,
             "expected": result.expected,
             "missing": result.missing,
             "gaps": list(result.gaps),
+            "vanished": result.vanished,
             "error": None,
             "started_at": started,
             "since_last": since_last,
@@ -125,11 +127,31 @@ async def _export(job: Job) -> dict[str, Any]:
         }
 
 
+# Conversation ids a record names at most: _fleet.json is rewritten after every workspace, so it stays small; the
+# counts are always whole, and the workspace's own export (its staging file) can be read for the rest.
+NAMED = 100
+
+
+def _parts_accounting(result: Any) -> dict[str, Any]:
+    """A ``conversation_parts`` run's check of each conversation against ``statistics.count_conversation_parts``:
+    the parts Intercom counts, the conversations cut at "the 500 most recent conversation parts" and those deleted
+    during the run (neither is a gap; any other shortfall is in ``gaps``). Nothing for the other kinds."""
+    if result.parts_expected is None:
+        return {}
+    return {
+        "parts_expected": result.parts_expected,
+        "parts_truncated": len(result.parts_truncated),
+        "parts_truncated_ids": sorted(result.parts_truncated)[:NAMED],
+        "deleted": len(result.deleted),
+        "deleted_ids": sorted(result.deleted)[:NAMED],
+    }
+
+
 def _publish(out: str, kind: str, name: str, path: str) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    table = fleet_table(pq.read_table(path))
+    table = fleet_table(pq.read_table(path), kind)
     sink = pa.BufferOutputStream()
     pq.write_table(table, sink, compression="zstd")
     store = FleetStore(out)

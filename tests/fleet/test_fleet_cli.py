@@ -161,3 +161,26 @@ def test_a_bad_workspace_list_exits_2_naming_the_row(tmp_path):
     assert "row 1" in done.stderr and "never put a token in the list" in done.stderr
     assert "dG9rOnNlY3JldA==" not in done.stderr and "Traceback" not in done.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_every_export_kind_is_offered_and_since_last_on_companies_exits_2(tmp_path):
+    listed = subprocess.run(_cli("fleet", "export", "--help"), capture_output=True, text=True, timeout=120)
+    assert "{contacts,companies,conversations,tickets,conversation_parts}" in listed.stdout
+    assert "--allow-gaps" in listed.stdout
+    done = subprocess.run(
+        _cli(
+            "fleet",
+            "export",
+            "companies",
+            "--since-last",
+            "--workspaces",
+            _list(tmp_path),
+            "--out",
+            str(tmp_path / "out"),
+        ),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2 and "companies have no incremental export" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -146,8 +146,8 @@ async def test_since_last_refreshes_done_workspaces_with_what_changed(fleet, tok
 
 
 async def test_bad_arguments_are_named_errors(tmp_path):
-    with pytest.raises(ik.errors.ConfigurationError, match="contacts or companies"):
-        await ik.fleet.export("tickets", rows(), out=tmp_path)
+    with pytest.raises(ik.errors.ConfigurationError, match="contacts, companies, conversations, tickets"):
+        await ik.fleet.export("leads", rows(), out=tmp_path)
     with pytest.raises(ik.errors.ConfigurationError, match="not both"):
         await ik.fleet.export("contacts", rows(), out=tmp_path, region="eu", base_url="http://x")
     with pytest.raises(ik.errors.WorkspaceListError, match="no workspaces"):

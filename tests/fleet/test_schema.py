@@ -50,3 +50,26 @@ def test_workspaces_with_different_custom_attributes_get_one_schema():
 def test_a_column_with_no_type_becomes_text():
     table = pa.table({"id": ["a"], "phone": pa.array([None], pa.null())})
     assert fleet_table(table).schema.field("phone").type == pa.string()
+
+
+def test_ticket_attributes_fold_into_their_own_column_and_parts_have_none():
+    # Each workspace has its own ticket types: ``attr.<name>`` columns differ between workspaces as much as
+    # contacts' custom attributes do, and conversations' ``custom.<name>`` are typed by each workspace's
+    # data attributes.
+    one = pa.table(
+        {"id": ["1"], "attr.severity": pa.array([3], pa.int64()), "attr._default_title_": ["Broken"]}
+    )
+    two = pa.table({"id": ["1"], "attr.severity": ["high"]})
+    folded = [fleet_table(t, "tickets") for t in (one, two)]
+    assert folded[0].schema == folded[1].schema
+    assert folded[0].column_names == ["id", "ticket_attributes"]
+    assert folded[0].column("ticket_attributes").to_pylist() == ['{"_default_title_":"Broken","severity":3}']
+    convs = [
+        fleet_table(
+            pa.table({"id": ["1"], "custom.order_value": pa.array([5], pa.int64())}), "conversations"
+        ),
+        fleet_table(pa.table({"id": ["2"], "custom.order_value": ["5.00 EUR"]}), "conversations"),
+    ]
+    assert convs[0].schema == convs[1].schema and convs[0].column_names == ["id", CUSTOM_COLUMN]
+    parts = pa.table({"conversation_id": ["1"], "id": ["p1"], "body": ["hi"]})
+    assert fleet_table(parts, "conversation_parts").column_names == ["conversation_id", "id", "body"]
