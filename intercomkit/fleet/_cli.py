@@ -1,4 +1,5 @@
-"""``intercomkit fleet export contacts --workspaces FILE --out DIR``: options and exit codes.
+"""``intercomkit fleet export <kind> --workspaces FILE --out DIR``: options and exit codes. The kinds are the export
+engine's (``_resources.RESOURCES``), as for ``intercomkit export``.
 
 Exit codes (``intercomkit.cli``): 0 every workspace done and complete (incomplete ones allowed with
 ``--allow-gaps``, as for one workspace's export); 7 some workspace failed, or is incomplete without ``--allow-gaps``

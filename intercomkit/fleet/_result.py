@@ -11,7 +11,9 @@ __all__ = ["FleetResult"]
 @dataclass(repr=False)
 class FleetResult:
     """``workspaces``: name → record (``status`` ``done`` / ``incomplete`` / ``failed``, ``rows``, ``expected``,
-    ``missing``, ``gaps``, ``error`` {type, reason, message}, ``started_at``, ``finished_at``, ``high_water``).
+    ``missing``, ``gaps``, ``error`` {type, reason, message}, ``started_at``, ``finished_at``, ``high_water``; a
+    ``conversation_parts`` record adds ``parts_expected``, ``parts_truncated`` / ``deleted`` counts and up to 100
+    of those conversations' ids in ``parts_truncated_ids`` / ``deleted_ids``).
     ``skipped``: workspaces already done by an earlier run and not run again. ``dataset``: where to read it.
     ``allow_gaps``: ``incomplete`` workspaces (rows missing against Intercom's counts, rows published) do not make
     the fleet fail, as ``allow_gaps`` does for one workspace's export; they are still listed in ``failed``."""
