@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import subprocess
+import sys
 
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
@@ -269,3 +272,31 @@ async def test_the_bar_counts_workspaces_and_rows(support, env, dask_client, tmp
     assert again.skipped == ["ws1", "ws2", "ws3"]
     shown = capsys.readouterr().err.replace("\r", "\n").strip().splitlines()[-1]
     assert "3/3" in shown and f"rows={result.rows:,}" in shown
+
+
+@pytest.mark.slow
+def test_the_cli_exits_7_on_a_gap_and_0_with_allow_gaps(support, tmp_path):
+    listed = tmp_path / "workspaces.csv"
+    listed.write_text(
+        "name,token_env\nws3,FLEET_TOKEN_3\n"
+    )  # the smallest: the CLI's own cluster is the cost
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FLEET_TOKEN_")}
+    env["FLEET_TOKEN_3"] = f"{TOKEN}-3"
+    args = [sys.executable, "-m", "intercomkit.cli", "fleet", "export", "conversation_parts"]
+    args += ["--workspaces", str(listed), "--out", str(tmp_path / "out"), "--base-url", support.url]
+    args += ["--workers", "1", "--no-progress"]
+    short = support[3].conversation_ids()[1]
+    support.cut.add((f"{TOKEN}-3", short))
+    try:
+        gap = subprocess.run(args, env=env, capture_output=True, text=True, timeout=240)
+        allowed = subprocess.run(
+            [*args, "--allow-gaps"], env=env, capture_output=True, text=True, timeout=240
+        )
+    finally:
+        support.cut.clear()
+    assert gap.returncode == 7, gap.stderr
+    assert "fleet: 0 of 1 workspaces exported" in gap.stdout and "ws3: incomplete: 1 missing" in gap.stdout
+    assert allowed.returncode == 0, allowed.stderr
+    assert "ws3: incomplete: 1 missing" in allowed.stdout  # allowed, never silent
+    for done in (gap, allowed):
+        assert TOKEN not in done.stdout + done.stderr and "Traceback" not in done.stderr
