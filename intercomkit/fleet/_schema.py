@@ -23,22 +23,17 @@ import pyarrow as pa
 
 from .._columns import SCHEMAS
 
-__all__ = ["CUSTOM_COLUMN", "fleet_table", "folded_column"]
+__all__ = ["CUSTOM_COLUMN", "fleet_table"]
 
 CUSTOM_COLUMN = "custom_attributes"
 
 
-def folded_column(kind: str) -> str | None:
-    """The one text column ``kind``'s custom attributes fold into (``custom_attributes``, ``ticket_attributes``),
-    or None for a kind without custom attributes (conversation parts)."""
-    return SCHEMAS[kind].custom
-
-
 def fleet_table(table: pa.Table, kind: str = "contacts") -> pa.Table:
-    """``table`` (one workspace's ``kind`` export) with its custom columns folded into :func:`folded_column`."""
+    """``table`` (one workspace's ``kind`` export) with its custom columns folded into one JSON text column, named
+    as the column model names the object holding them (``custom_attributes``, ``ticket_attributes``; none for a
+    kind without custom attributes)."""
     schema = SCHEMAS[kind]
-    prefix = schema.prefix
-    target = schema.custom
+    prefix, target = schema.prefix, schema.custom
     custom = [n for n in table.column_names if target is not None and n.startswith(prefix)]
     standard = [n for n in table.column_names if n not in custom]
     columns = [_never_null_typed(table.column(name)) for name in standard]

@@ -127,8 +127,8 @@ async def _export(job: Job) -> dict[str, Any]:
         }
 
 
-# Conversation ids a record names at most: _fleet.json is rewritten after every workspace, so it stays small; the
-# counts are always whole, and the workspace's own export (its staging file) can be read for the rest.
+# Conversation ids a record names at most: _fleet.json is rewritten after every workspace, so it must stay small
+# with thousands of workspaces. The counts are always whole; a single-workspace export names every id.
 NAMED = 100
 
 
