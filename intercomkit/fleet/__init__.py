@@ -3,6 +3,7 @@
     import intercomkit as ik
     result = await ik.fleet.export("contacts", "workspaces.csv", out="fleet/")      # a LocalCluster
     result = await ik.fleet.export("contacts", rows, out="s3://bucket/fleet", client=dask_client)
+    parts = await ik.fleet.export("conversation_parts", "workspaces.csv", out="fleet/")   # every export kind
     print(result)            # fleet: 8 of 8 workspaces exported, 1,234,567 contacts in fleet/contacts (…)
 
 Each workspace is one Dask task running the single-workspace export (its own rate limit, windows, checkpoint and
