@@ -87,8 +87,9 @@ def drive(
         records[ws.name] = {**_kept(records.get(ws.name)), "status": "pending", "credential": ws.credential}
     _save(store, manifest, kind)
     bar = _bar(progress, kind, len(listed), len(skipped))
+    names = {ws.name for ws in listed}  # the manifest may also hold workspaces of an earlier, longer list
     if bar is not None:  # a rerun's bar starts at the skipped workspaces and their rows
-        bar.set_postfix(rows=f"{_rows(manifest, kind):,}", failed=0, refresh=True)
+        bar.set_postfix(rows=f"{_rows(manifest, kind, names):,}", failed=0, refresh=True)
     try:
         if todo:
             _run_tasks(
@@ -104,7 +105,7 @@ def drive(
                 base_url,
                 state_dir,
                 on_start,
-                lambda name, record: _finished(store, manifest, kind, name, record, bar),
+                lambda name, record: _finished(store, manifest, kind, name, record, bar, names),
             )
     finally:
         if bar is not None:
@@ -231,7 +232,9 @@ def _kept(previous: dict[str, Any] | None) -> dict[str, Any]:
     return {"published": {k: previous.get(k) for k in ("rows", "finished_at", "high_water", "part")}}
 
 
-def _finished(store: FleetStore, manifest: dict, kind: str, name: str, record: dict, bar: Any) -> None:
+def _finished(
+    store: FleetStore, manifest: dict, kind: str, name: str, record: dict, bar: Any, names: set[str]
+) -> None:
     before = manifest["exports"][kind]["workspaces"][name]
     entry = {**record, "credential": before.get("credential")}
     if record.get("status") == "failed" and "published" in before:
@@ -242,15 +245,16 @@ def _finished(store: FleetStore, manifest: dict, kind: str, name: str, record: d
     manifest["exports"][kind]["workspaces"][name] = entry
     _save(store, manifest, kind)
     if bar is not None:
-        failed = sum(
-            1 for r in manifest["exports"][kind]["workspaces"].values() if r.get("status") == "failed"
-        )
+        records = manifest["exports"][kind]["workspaces"]
+        failed = sum(1 for n in names if records.get(n, {}).get("status") == "failed")
         bar.update(1)
-        bar.set_postfix(rows=f"{_rows(manifest, kind):,}", failed=failed, refresh=True)
+        bar.set_postfix(rows=f"{_rows(manifest, kind, names):,}", failed=failed, refresh=True)
 
 
-def _rows(manifest: dict, kind: str) -> int:
-    return sum(int(r.get("rows") or 0) for r in manifest["exports"][kind]["workspaces"].values())
+def _rows(manifest: dict, kind: str, names: set[str]) -> int:
+    """The rows of this run's workspaces, as ``FleetResult.rows`` counts them."""
+    records = manifest["exports"][kind]["workspaces"]
+    return sum(int(records.get(n, {}).get("rows") or 0) for n in names)
 
 
 def _save(store: FleetStore, manifest: dict, kind: str) -> None:

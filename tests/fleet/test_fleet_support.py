@@ -272,6 +272,12 @@ async def test_the_bar_counts_workspaces_and_rows(support, env, dask_client, tmp
     assert again.skipped == ["ws1", "ws2", "ws3"]
     shown = capsys.readouterr().err.replace("\r", "\n").strip().splitlines()[-1]
     assert "3/3" in shown and f"rows={result.rows:,}" in shown
+    # A shorter list: the bar counts its workspaces' rows, not every one _fleet.json remembers.
+    fewer = await ik.fleet.export(
+        "tickets", rows(2), out=tmp_path / "fleet", client=dask_client, base_url=support.url, progress=True
+    )
+    shown = capsys.readouterr().err.replace("\r", "\n").strip().splitlines()[-1]
+    assert "2/2" in shown and f"rows={fewer.rows:,}" in shown and fewer.rows < result.rows
 
 
 @pytest.mark.slow
