@@ -450,9 +450,13 @@ def read(schema: Schema, records: list[dict[str, Any]], *, custom: bool = True) 
     )
     objects: dict[tuple[str, ...], list[Mapping[str, Any]]] = {(): records}
 
+    # Not recursive: a nested function that calls itself is a reference cycle, and would keep ``objects`` (a list
+    # per nested path, a slot per record) alive until the cyclic GC finds it, which a frame of N contacts or an
+    # export reading pages in worker threads should not wait for.
     def parents(path: tuple[str, ...]) -> list[Mapping[str, Any]]:
-        if path not in objects:
-            objects[path] = [_obj(o.get(path[-1])) for o in parents(path[:-1])]
+        for depth in range(1, len(path) + 1):
+            if path[:depth] not in objects:
+                objects[path[:depth]] = [_obj(o.get(path[depth - 1])) for o in objects[path[: depth - 1]]]
         return objects[path]
 
     embedded: dict[tuple[str, ...], tuple[list[Mapping[str, Any]], Lists]] = {}
