@@ -114,18 +114,22 @@ def _nullable() -> dict[pa.DataType, Any]:
 
 
 def _to_frame(columns: Columns, dtype_backend: str | None) -> pd.DataFrame:
+    """``columns`` as a DataFrame. Empties ``columns``: every caller passes a dict it built for this call."""
     import pandas as pd
 
     # Python lists → Arrow arrays is one C++ conversion per column, far cheaper than pandas' own constructors;
     # Arrow → pandas nullable dtypes is then nearly free.
     table = _to_table(columns)
+    # The cleaned values (a list per column, a slot per record) are the build's largest young containers: once in
+    # Arrow they are dropped, before pandas' allocations run young GC passes that would walk every slot of them.
+    columns.clear()
     if dtype_backend == "pyarrow":
         return table.to_pandas(types_mapper=pd.ArrowDtype)
     if dtype_backend not in (None, "numpy_nullable"):
         raise ValueError(f"dtype_backend must be None, 'numpy_nullable' or 'pyarrow', got {dtype_backend!r}")
     # Arrow would give a numpy array per list cell; analysts expect plain lists, made straight from the Arrow
     # column, so those columns are left out of the conversion rather than converted twice.
-    lists = [name for name, (kind, _) in columns.items() if kind == LIST]
+    lists = [f.name for f in table.schema if pa.types.is_list(f.type)]
     frame = table.drop_columns(lists).to_pandas(types_mapper=_nullable().get)
     for name in lists:
         cells = pd.Series(table.column(name).to_pylist(), dtype=object, index=frame.index)
