@@ -44,6 +44,11 @@ def test_quick_benchmark_runs_and_checks_correctness(tmp_path: Path) -> None:
     # row cpu: the figure is there for both formats (its value is a timing: never asserted)
     (cpu,) = [row for row in json.loads(report.read_text()) if row["name"].startswith("cpu.")]
     assert set(cpu["cpu_s_per_100k"]) == {"csv", "parquet"}
+    # row 4: both contenders timed as run and with gc.collect() before each call, full GC passes counted
+    (frames,) = [row for row in json.loads(report.read_text()) if row["name"].startswith("4. ")]
+    for mode in ("as_run", "clean"):
+        assert set(frames["frames"][mode]) == {"contacts_frame", "json_normalize"}, frames
+        assert all(set(c) == {"cpu_s", "wall_s", "full_gc"} for c in frames["frames"][mode].values()), frames
     # rows 9 and 10: every contender fetched every part Intercom returns; the >500-part conversation is named
     for key in ("9. ", "10. "):
         (row,) = [row for row in json.loads(report.read_text()) if row["name"].startswith(key)]
