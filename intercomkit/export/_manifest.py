@@ -1,7 +1,7 @@
 """The checkpoint: ``<out>.partial/manifest.json`` plus one committed part file per finished window.
 
-Commit order makes a crash at any instant safe: a part is written to ``<key>.parquet.tmp``, fsynced and renamed to
-``<key>.parquet``; only then is the window added to the manifest (written to a temp file, fsynced, ``os.replace``d).
+Commit order makes a crash at any instant safe: a part is written to ``<key>.arrow.tmp``, fsynced and renamed to
+``<key>.arrow``; only then is the window added to the manifest (written to a temp file, fsynced, ``os.replace``d).
 A part without a manifest entry is ignored and rewritten on resume; a manifest entry always has its part. The
 final file is assembled in ``<out>.tmp-<pid>`` and renamed onto ``<out>``, so readers never see half a file.
 
@@ -242,7 +242,8 @@ class Manifest:
         self.save()
 
     def part_path(self, key: str) -> str:
-        return os.path.join(self.directory, f"{key}.parquet")
+        # Arrow IPC (``_sinks.PartWriter``); records of an earlier version name their Parquet parts, still read.
+        return os.path.join(self.directory, f"{key}.arrow")
 
     def commit(self, key: str, record: WindowRecord) -> None:
         """Record a finished window whose part file is already in place (renamed)."""

@@ -28,7 +28,7 @@ from ._merge import merge_parts
 from ._options import ExportOptions, selected_columns
 from ._resources import Resource, SearchPaging
 from ._result import ExportResult
-from ._sinks import Shape, custom_kind, items_table, shape_of
+from ._sinks import Shape, custom_kind, items_table, read_part_schema, shape_of
 
 if TYPE_CHECKING:
     from .._client import AsyncClient
@@ -37,7 +37,7 @@ __all__ = ["Run", "Tally", "first_error"]
 
 logger = logging.getLogger("intercomkit.export")
 
-# Each part file names the workspace its rows came from (Parquet metadata): the merge refuses a part of another.
+# Each part file names the workspace its rows came from (its schema's metadata): the merge refuses a part of another.
 _PART_WORKSPACE = b"intercomkit.workspace"
 
 
@@ -256,11 +256,9 @@ class Run:
     def _check_parts(self, paths: list[str], manifest: Manifest) -> None:
         """Every part was fetched from the checkpoint's workspace (whatever else is on disk): nothing is merged
         otherwise."""
-        import pyarrow.parquet as pq
-
         expected = _workspace_key(manifest.workspace)
         for path in paths:
-            metadata = pq.read_schema(path).metadata or {}
+            metadata = read_part_schema(path).metadata or {}
             found = metadata.get(_PART_WORKSPACE, b"").decode("utf-8", "replace")
             if found != expected:
                 raise WorkspaceMismatch(

@@ -52,7 +52,7 @@ from ._reconcile import diff, snapshot
 from ._resources import SearchPaging
 from ._result import ExportResult
 from ._run import Run, first_error
-from ._sinks import PartWriter, observe_attrs, render_part
+from ._sinks import PartWriter, observe_attrs, read_part, render_part
 
 __all__ = ["SearchRun"]
 
@@ -615,15 +615,13 @@ class SearchRun(Run):
         within the overlap margin before the run's start, or later: they entered search during the run (returned
         from the archive, or a recent change the index had not caught up with), and the next ``since_last`` run,
         which looks back that margin, fetches them."""
-        import pyarrow.parquet as pq
-
         assert self.manifest is not None
         held: set[str] = set()
         column = self.paging.expand.key if self.paging.expand is not None else "id"
         for record in windows:
             if record.part:
                 path = os.path.join(self.manifest.directory, record.part)
-                held.update(str(i) for i in pq.read_table(path, columns=[column]).column(column).to_pylist())
+                held.update(str(i) for i in read_part(path, [column]).column(column).to_pylist())
             if record.parts is not None:
                 account = PartsAccount.from_json(record.parts)
                 held.update(account.deleted, account.empty)

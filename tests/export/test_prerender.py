@@ -247,7 +247,7 @@ async def test_render_part_streams_row_groups_and_dedupes_like_the_merge(tmp_pat
         items.append(newer)
     columns = base_columns("contacts")
     table = items_table("contacts", items, columns)
-    part = str(tmp_path / "w.parquet")
+    part = str(tmp_path / "w.arrow")
     writer = PartWriter(part, table.schema, row_group=16)
     for start in range(0, table.num_rows, 10):
         writer.write(table.slice(start, 10))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import httpx
-import pyarrow.parquet as pq
 import pytest
 from export_helpers import no_wait as _no_wait
 from export_helpers import sandbox_client as _client
@@ -13,6 +12,7 @@ from export_helpers import snapshot as _snapshot
 
 import intercomkit
 from intercomkit.errors import ConfigurationError, TransportError, WorkspaceMismatch
+from intercomkit.export._sinks import read_part_schema
 from intercomkit.sandbox import Sandbox
 
 pytestmark = pytest.mark.anyio
@@ -87,11 +87,11 @@ async def test_the_merge_refuses_a_part_from_another_workspace_whatever_the_mani
         with pytest.raises(WorkspaceMismatch, match="part"):
             await client.export.contacts(out, progress=False)
     assert not out.exists()
-    assert {k for k in _snapshot(tmp_path) if k.endswith(".parquet")} >= {
-        k for k in before if k.endswith(".parquet")
+    assert {k for k in _snapshot(tmp_path) if k.endswith(".arrow")} >= {
+        k for k in before if k.endswith(".arrow")
     }
-    part = next(partial.glob("*.parquet"))
-    assert b"intercomkit.workspace" in pq.read_schema(part).metadata
+    part = next(partial.glob("*.arrow"))
+    assert b"intercomkit.workspace" in read_part_schema(str(part)).metadata
 
 
 async def test_since_last_against_another_workspace_is_refused(tmp_path):
