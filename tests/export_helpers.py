@@ -10,8 +10,10 @@ import time
 
 import anyio
 import httpx
+import pytest
 
 import intercomkit
+from intercomkit.errors import TransportError
 from intercomkit.sandbox import Sandbox
 
 
@@ -53,3 +55,28 @@ def kill_after_a_commit(proc: subprocess.Popen, out, seconds: float = 60) -> Non
     assert proc.poll() is None, proc.communicate()
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
+
+
+class FailLate(httpx.AsyncBaseTransport):
+    """The network goes away after ``after`` searches: the run gives up with some windows committed."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, after: int) -> None:
+        self.inner, self.after, self.searches = inner, after, 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/contacts/search"):
+            self.searches += 1
+            if self.searches > self.after:
+                raise httpx.ConnectError("network gone")
+        return await self.inner.handle_async_request(request)
+
+
+async def interrupted(sb: Sandbox, out) -> dict:
+    """An export of ``sb``'s contacts to ``out`` that gives up after 25 searches, with windows committed: its
+    checkpoint (the manifest, as JSON)."""
+    async with sandbox_client(sb, FailLate(sb.transport(), after=25), max_retries=0) as client:
+        with pytest.raises(TransportError):
+            await client.export.contacts(out, progress=False, concurrency=1)
+    manifest = json.loads((out.parent / f"{out.name}.partial" / "manifest.json").read_text())
+    assert manifest["windows"]
+    return manifest

@@ -6,39 +6,17 @@ import json
 
 import httpx
 import pytest
+from export_helpers import interrupted as _interrupted
 from export_helpers import no_wait as _no_wait
 from export_helpers import sandbox_client as _client
 from export_helpers import snapshot as _snapshot
 
 import intercomkit
-from intercomkit.errors import ConfigurationError, TransportError, WorkspaceMismatch
+from intercomkit.errors import ConfigurationError, WorkspaceMismatch
 from intercomkit.export._sinks import read_part_schema
 from intercomkit.sandbox import Sandbox
 
 pytestmark = pytest.mark.anyio
-
-
-class FailLate(httpx.AsyncBaseTransport):
-    """The network goes away after ``after`` searches: the run gives up with some windows committed."""
-
-    def __init__(self, inner: httpx.AsyncBaseTransport, after: int) -> None:
-        self.inner, self.after, self.searches = inner, after, 0
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        if request.url.path.endswith("/contacts/search"):
-            self.searches += 1
-            if self.searches > self.after:
-                raise httpx.ConnectError("network gone")
-        return await self.inner.handle_async_request(request)
-
-
-async def _interrupted(sb: Sandbox, out) -> dict:
-    async with _client(sb, FailLate(sb.transport(), after=25), max_retries=0) as client:
-        with pytest.raises(TransportError):
-            await client.export.contacts(out, progress=False, concurrency=1)
-    manifest = json.loads((out.parent / f"{out.name}.partial" / "manifest.json").read_text())
-    assert manifest["windows"]
-    return manifest
 
 
 async def test_sandboxes_with_other_data_are_other_workspaces():
