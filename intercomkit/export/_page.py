@@ -39,7 +39,9 @@ __all__ = ["PageRows", "dict_reader", "read_page"]
 class PageRows:
     """A decoded page: ``body`` without its records (for the cursor and the counts) and one entry per record with
     an id, in order: ``ids``, ``created`` / ``updated`` (raw values), ``custom`` (the raw custom attributes),
-    ``passes`` (the post-filter's verdict, None without one) and ``table`` (the part's rows)."""
+    ``passes`` (the post-filter's verdict, None without one) and ``table`` (the part's rows); ``attrs``: the fast
+    path's ``custom``, decoded from exactly the part's ``__custom__`` texts, so CSV lines need not decode them again
+    (None from the dict path, whose raw values the texts only approximate)."""
 
     body: dict[str, Any]
     ids: list[str]
@@ -48,6 +50,7 @@ class PageRows:
     custom: list[Any]
     passes: list[bool] | None
     table: pa.Table
+    attrs: list[Any] | None = None
 
 
 def read_page(
@@ -197,6 +200,7 @@ def _fast(raw: bytes, columns: Sequence[str]) -> PageRows | None:
         custom=attrs,
         passes=None,
         table=table,
+        attrs=attrs,
     )
 
 

@@ -480,7 +480,7 @@ class SearchRun(Run):
                         updated = page.updated[k]
                         if isinstance(updated, int) and updated > walked.max_updated:
                             walked.max_updated = updated
-                table = None
+                table = attrs = None
                 if expand is not None:
                     # Each kept row becomes the rows fetched for it (a conversation → its parts).
                     expanded = await expand.fetch(self, page, keep)
@@ -489,7 +489,10 @@ class SearchRun(Run):
                     walked.rows += table.num_rows if table is not None else 0
                 elif keep:
                     observe_attrs((page.custom[k] for k in keep), custom)
-                    table = page.table if len(keep) == len(page.ids) else page.table.take(keep)
+                    whole = len(keep) == len(page.ids)
+                    table = page.table if whole else page.table.take(keep)
+                    if self.prerender and page.attrs is not None:  # the lines use them (PartWriter)
+                        attrs = page.attrs if whole else [page.attrs[k] for k in keep]
                 if expand is None:
                     walked.rows += len(keep)
                 self._advance(len(fresh))
@@ -497,8 +500,8 @@ class SearchRun(Run):
                 # every window queued behind a write keeps its page alive.
                 del page, fresh, keep
                 if table is not None:
-                    await part.awrite(table, self.disk, self._shape(custom))
-                    del table
+                    await part.awrite(table, self.disk, self._shape(custom), attrs)
+                    del table, attrs
             last_total = walked.last_total
             if last_total is not None and walked.received < last_total:
                 walked.gap = last_total - walked.received

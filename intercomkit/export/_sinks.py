@@ -129,14 +129,16 @@ class _Lines:
         self.valid = True
         self.rows = self.size = self.crc = 0
 
-    def add(self, table: pa.Table, shape: Shape) -> None:
+    def add(
+        self, table: pa.Table, shape: Shape, attrs: Sequence[dict[str, Any] | None] | None = None
+    ) -> None:
         if self.shape is not None and shape != self.shape:
             self.valid = False  # rendered for other kinds: rendering more would be wasted
         self.shape = shape
         if not self.valid:
             return
         columns, custom = list(shape[0]), dict(shape[1])
-        lines = render_csv(expand_custom(table, custom, columns), columns)
+        lines = render_csv(expand_custom(table, custom, columns, attrs), columns)
         self._fh.write(lines)
         self.rows, self.size = self.rows + table.num_rows, self.size + len(lines)
         self.crc = zlib.crc32(lines, self.crc)
@@ -166,7 +168,8 @@ class PartWriter:
     """One window's rows, streamed to ``<final>.tmp`` as Arrow IPC record batches; ``commit`` fsyncs and renames.
 
     With ``lines=True`` each row group is also rendered to CSV lines (for the shape given with the rows) as it is
-    written; after ``commit``, ``lines`` is their record (see ``render_part``) or None when they are not final."""
+    written; after ``commit``, ``lines`` is their record (see ``render_part``) or None when they are not final.
+    Rows may come with their custom attributes already decoded (``Page.attrs``): the lines then use those."""
 
     def __init__(
         self, final_path: str, schema: pa.Schema, *, row_group: int = ROW_GROUP, lines: bool = False
@@ -177,6 +180,7 @@ class PartWriter:
         # cost ~1.2 s of CPU per 100,000 contacts) and nothing to read (memory-mapped), and keeps no encoder state.
         self._writer = pa.ipc.new_file(self.tmp_path, schema)
         self._pending: list[pa.Table] = []
+        self._pending_attrs: list[dict[str, Any] | None] | None = []  # None once a pending table came without
         self._pending_rows = 0
         self._row_group = row_group
         self.rows = 0
@@ -188,10 +192,15 @@ class PartWriter:
         if self._lines is not None:
             self._lines.valid = False
 
-    def _add(self, table: pa.Table) -> bool:
+    def _add(self, table: pa.Table, attrs: Sequence[dict[str, Any] | None] | None = None) -> bool:
         """Queue ``table``; True when a row group's worth is pending and should be flushed."""
         if not table.num_rows:
             return False
+        if self._lines is not None and self._pending_attrs is not None:
+            if attrs is None:
+                self._pending_attrs = None
+            else:
+                self._pending_attrs.extend(attrs)
         self._pending.append(table)
         self._pending_rows += table.num_rows
         self.rows += table.num_rows
@@ -204,19 +213,24 @@ class PartWriter:
     def _flush(self, shape: Shape | None = None) -> None:
         if self._pending:
             pending, self._pending, self._pending_rows = self._pending, [], 0
+            attrs, self._pending_attrs = self._pending_attrs, []
             table = pa.concat_tables(pending)
             self._writer.write_table(table)
             if self._lines is not None:
-                self._lines.add(table, shape or ((), ()))
+                self._lines.add(table, shape or ((), ()), attrs)
 
     # The async variants run the Parquet encoding, the CSV lines and the fsync in a worker thread: pyarrow
     # releases the GIL while it encodes, so on a second core this overlaps the event loop instead of stalling every
     # request in flight. One writer call at a time per part (each window awaits its own).
 
     async def awrite(
-        self, table: pa.Table, limiter: anyio.CapacityLimiter | None = None, shape: Shape | None = None
+        self,
+        table: pa.Table,
+        limiter: anyio.CapacityLimiter | None = None,
+        shape: Shape | None = None,
+        attrs: Sequence[dict[str, Any] | None] | None = None,
     ) -> None:
-        if self._add(table):
+        if self._add(table, attrs):
             await anyio.to_thread.run_sync(self._flush, shape, limiter=limiter)
 
     async def acommit(self, limiter: anyio.CapacityLimiter | None = None, shape: Shape | None = None) -> None:
@@ -299,15 +313,24 @@ def _decode_all(texts: list[str | None]) -> list[dict[str, Any]]:
         return [_load(text) if text else {} for text in texts]
 
 
-def expand_custom(table: pa.Table, custom: dict[str, str], columns: Sequence[str]) -> pa.Table:
-    """Replace ``__custom__`` by typed ``custom.<name>`` columns and keep ``columns`` (in that order)."""
-    raw = table.column(CUSTOM).to_pylist() if CUSTOM in table.column_names else [None] * table.num_rows
+def expand_custom(
+    table: pa.Table,
+    custom: dict[str, str],
+    columns: Sequence[str],
+    attrs: Sequence[dict[str, Any] | None] | None = None,
+) -> pa.Table:
+    """Replace ``__custom__`` by typed ``custom.<name>`` columns and keep ``columns`` (in that order). ``attrs``:
+    the rows' ``__custom__`` texts already decoded (None or ``{}`` for none), which spares decoding them again."""
     wanted = [(c, key) for c in columns if (key := _columns.custom_name(c)) is not None and key in custom]
     if wanted:
-        parsed = _decode_all(raw)
+        if attrs is None:
+            raw = (
+                table.column(CUSTOM).to_pylist() if CUSTOM in table.column_names else [None] * table.num_rows
+            )
+            attrs = _decode_all(raw)
         for name, key in wanted:
             kind = custom[key]
-            values = _columns.clean(kind, [attrs.get(key) for attrs in parsed])
+            values = _columns.clean(kind, [a.get(key) if a else None for a in attrs])
             table = table.append_column(name, pa.array(values, type=_frames.ARROW_TYPES[kind]))
     present = set(table.column_names)
     arrays = []
