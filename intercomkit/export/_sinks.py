@@ -347,9 +347,10 @@ def _as_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
     t = column.type
     if pa.types.is_timestamp(t):
         # "YYYY-MM-DD HH:MM:SS" from a naive cast is ~8x faster than strftime or a zoned cast (no time zone
-        # lookups); values are UTC and cleaned to years 1970..9999, so the text is the same.
+        # lookups); values are UTC and cleaned to years 1970..9999, so the text is the same. Every text is then
+        # "YYYY-MM-DD HH:MM:SS": the "T" and the "Z" go in at fixed places (half the cost of a search and a join).
         text = column.cast(pa.timestamp("s")).cast(pa.string())
-        return pc.binary_join_element_wise(pc.replace_substring(text, " ", "T", max_replacements=1), "Z", "")
+        return pc.binary_replace_slice(pc.binary_replace_slice(text, 10, 11, "T"), 19, 19, "Z")
     if pa.types.is_boolean(t):
         return pc.if_else(column, "true", "false")
     if pa.types.is_list(t):
@@ -375,6 +376,8 @@ def _plain_strings(column: pa.ChunkedArray) -> bool:
         return True
     if flat.null_count:
         return False
+    if pc.all(pc.ascii_is_alnum(flat)).as_py():  # ids, as a rule: ~8x cheaper than the regex
+        return True
     bad = pc.match_substring_regex(flat, r"[^ !#-\[\]-~]")
     return not pc.any(bad).as_py()
 
