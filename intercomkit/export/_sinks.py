@@ -169,7 +169,7 @@ class PartWriter:
 
     With ``lines=True`` each row group is also rendered to CSV lines (for the shape given with the rows) as it is
     written; after ``commit``, ``lines`` is their record (see ``render_part``) or None when they are not final.
-    Rows may come with their custom attributes already decoded (``Page.attrs``): the lines then use those."""
+    Rows may come with their custom attributes already decoded (``PageRows.attrs``): the lines then use those."""
 
     def __init__(
         self, final_path: str, schema: pa.Schema, *, row_group: int = ROW_GROUP, lines: bool = False

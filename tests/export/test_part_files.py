@@ -67,7 +67,7 @@ async def test_a_checkpoint_with_parquet_parts_resumes_to_the_same_file(tmp_path
 
 
 async def test_lines_use_the_custom_attributes_the_page_reader_decoded():
-    # The fast path decodes each record's custom attributes from the very text the part keeps (``Page.attrs``):
+    # The fast path decodes each record's custom attributes from the very text the part keeps (``PageRows.attrs``):
     # typing them spares the CSV lines a second decode and gives the same columns.
     sb = Sandbox(contacts=300, seed=8)
     query = {"query": {"field": "created_at", "operator": ">", "value": 0}, "pagination": {"per_page": 150}}
