@@ -111,7 +111,7 @@ def test_a_revoked_token_exits_7_naming_it_and_the_others_are_written(served, tm
 
 def _committed_windows(tmp_path) -> int:
     state = tmp_path / "out" / "_state"
-    return sum(1 for _ in state.glob("ws*/contacts.parquet.partial/*.parquet")) if state.exists() else 0
+    return sum(1 for _ in state.glob("ws*/contacts.parquet.partial/*.arrow")) if state.exists() else 0
 
 
 @pytest.mark.slow

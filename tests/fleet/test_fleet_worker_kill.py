@@ -41,7 +41,7 @@ def test_a_worker_killed_mid_task_leaves_every_contact_exactly_once(tmp_path, mo
         while victim is None and time.monotonic() < deadline and runner.is_alive():
             # Kill the worker running a workspace that has committed a window, so its rerun must resume rows
             # (killing the other workspace's worker before its first commit would prove nothing about resume).
-            committed = {p.parts[-3] for p in (out / "_state").glob("ws*/contacts.parquet.partial/*.parquet")}
+            committed = {p.parts[-3] for p in (out / "_state").glob("ws*/contacts.parquet.partial/*.arrow")}
             for addr, keys in client.processing().items():
                 names = {key[0] if isinstance(key, tuple) else str(key) for key in keys}
                 if any(name.endswith(f"workspace={ws}") for name in names for ws in committed):
