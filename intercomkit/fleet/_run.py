@@ -17,6 +17,7 @@ from typing import Any
 
 from ..errors import ConfigurationError
 from ..export._resources import RESOURCES, SearchPaging
+from ._placement import free_threads, pick
 from ._result import FleetResult
 from ._store import FleetStore
 from ._task import export_workspace, failure, part_name
@@ -165,7 +166,7 @@ def _run_tasks(
         run = uuid.uuid4().hex[:8]
         out = store.path("") if store.local else store.out
 
-        def submit(ws: FleetWorkspace) -> Any:
+        def submit(ws: FleetWorkspace, worker: str | None) -> Any:
             job = {
                 "kind": kind,
                 "workspace": ws.to_dict(),
@@ -175,8 +176,16 @@ def _run_tasks(
                 "region": region,
                 "base_url": base_url,
             }
-            # The key names the workspace (the dashboard groups tasks by it), never its credential.
-            return client.submit(export_workspace, job, key=(f"{kind} workspace={ws.name}", run), pure=False)
+            # The key names the workspace (the dashboard groups tasks by it), never its credential. The worker is
+            # named (see _placement); allow_other_workers lets Dask run it elsewhere if that worker is lost.
+            return client.submit(
+                export_workspace,
+                job,
+                key=(f"{kind} workspace={ws.name}", run),
+                pure=False,
+                workers=[worker] if worker is not None else None,
+                allow_other_workers=worker is not None,
+            )
 
         for future, name in _on_free_threads(distributed, client, todo, submit):
             try:
@@ -192,7 +201,10 @@ def _run_tasks(
 
 
 def _on_free_threads(
-    distributed: Any, client: Any, todo: list[FleetWorkspace], submit: Callable[[FleetWorkspace], Any]
+    distributed: Any,
+    client: Any,
+    todo: list[FleetWorkspace],
+    submit: Callable[[FleetWorkspace, str | None], Any],
 ) -> Iterator[tuple[Any, str]]:
     """Submit each workspace when a worker thread is free for it; yield (future, name) as tasks finish.
 
@@ -200,27 +212,37 @@ def _on_free_threads(
     on the scheduler), and a worker runs as many tasks at once as it has threads. Submitted all at once, workspaces
     wait in one worker's queue while another worker's threads idle, and a workspace is minutes to hours long, so
     that idle thread is never caught up: 8 workspaces on 4 threads took three rounds instead of two. So no more
-    workspaces are submitted than the cluster has threads (read again as workers come and go), and Dask still
-    places each one.
+    workspaces are submitted than the cluster has threads (read again as workers come and go), each to a worker
+    with a free thread (``_placement``: Dask's own choice queued them behind busy threads too).
     """
     waiting = list(todo)
     running: dict[Any, str] = {}
+    sent: dict[Any, str] = {}  # future → the worker it was sent to
     done = distributed.as_completed()
     checked = 0.0
     while waiting or running:
         batch = done.next_batch(block=False)
         for future in batch:
+            sent.pop(future, None)
             yield future, running.pop(future)
         now = time.monotonic()
         if waiting and (batch or not running or now - checked >= _RECHECK):
             checked = now
-            room = sum(client.nthreads().values()) - len(running)
+            nthreads = client.nthreads()
+            room = sum(nthreads.values()) - len(running)
+            free = free_threads(nthreads, client.processing(), {f.key: w for f, w in sent.items()})
             while waiting and (room > 0 or not running):  # none yet: one waits for the first worker to join
+                worker = pick(free)
+                if worker is None and running:
+                    break  # every thread is taken (some by another client's tasks): wait for one to free
                 ws = waiting.pop(0)
-                future = submit(ws)
+                future = submit(ws, worker)
                 running[future] = ws.name
                 done.add(future)
                 room -= 1
+                if worker is not None:
+                    sent[future] = worker
+                    free[worker] -= 1
         if not batch:
             time.sleep(_POLL)
 
