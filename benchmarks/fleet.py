@@ -91,7 +91,10 @@ def _fleet_run(url: str, workspaces: int, in_flight: int, out: str) -> dict[str,
         before = _cpu_by_role()
         rows = [{"name": f"ws{k}", "token_env": f"BENCH_TOKEN_{k}"} for k in range(1, workspaces + 1)]
         started = time.perf_counter()
-        result = ik.fleet.export_sync("contacts", rows, out=out, client=client, base_url=url, progress=False)
+        with distributed.get_task_stream(client) as stream:
+            result = ik.fleet.export_sync(
+                "contacts", rows, out=out, client=client, base_url=url, progress=False
+            )
         wall = time.perf_counter() - started
         after = _cpu_by_role()
     finally:
@@ -100,6 +103,7 @@ def _fleet_run(url: str, workspaces: int, in_flight: int, out: str) -> dict[str,
     assert result.ok, str(result)
     requests = sum(r.get("requests") or 0 for r in result.workspaces.values())
     cpu = {role: after[role] - before[role] for role in after}
+    busy, per_worker = _threads_busy(stream.data)
     return {
         "in_flight": in_flight,
         "layout": f"{workers}×{in_flight // workers}",
@@ -109,7 +113,23 @@ def _fleet_run(url: str, workspaces: int, in_flight: int, out: str) -> dict[str,
         "cpu": cpu,
         "setup": setup,
         "load": (load, os.getloadavg()[0]),
+        # Dask's own record of each task's run: how busy the threads were, and how many workspaces each worker ran.
+        "threads_busy": busy / (in_flight * wall),
+        "per_worker": sorted(per_worker.values(), reverse=True),
     }
+
+
+def _threads_busy(tasks: list[dict[str, Any]]) -> tuple[float, dict[str, int]]:
+    """Seconds the workspace tasks ran (Dask's task stream), and workspaces per worker. Below 1.0 × threads × wall,
+    a thread idled while workspaces were left: a slow host makes the tasks longer, not the threads idle, so this
+    shows placement whatever the host's load."""
+    busy, per_worker = 0.0, {}
+    for task in tasks:
+        for span in task.get("startstops", ()):
+            if span.get("action") == "compute":
+                busy += span["stop"] - span["start"]
+        per_worker[task["worker"]] = per_worker.get(task["worker"], 0) + 1
+    return busy, per_worker
 
 
 def _one_after_another(url: str, workspaces: int, tmp: str) -> tuple[float, int]:
@@ -213,7 +233,9 @@ def _describe(run: dict[str, Any], runs: list[dict[str, Any]], rate: int, *, sho
     text = (
         f"{rows_s:,.0f} rows/s = {linear}, {requests_s / (n * rate):.2f}× ceilings; "
         f"{total / wall:.2f} cores (srv {cpu['server'] / wall:.2f}, wrk {cpu['workers'] / wall:.2f}, "
-        f"drv {cpu['driver'] / wall:.2f}), {run['rows'] / max(total, 1e-9):,.0f} rows/CPU-s; load {run['load'][0]:.1f}"
+        f"drv {cpu['driver'] / wall:.2f}), {run['rows'] / max(total, 1e-9):,.0f} rows/CPU-s; "
+        f"threads busy {run['threads_busy']:.2f} (workspaces per worker {'/'.join(map(str, run['per_worker']))}); "
+        f"load {run['load'][0]:.1f}"
     )
     return text if short else f"{n} in flight ({run['layout']} threads): {text}"
 
