@@ -95,8 +95,11 @@ def test_a_failed_request_gives_its_slot_back():
     assert transport._busy == [0]
 
 
-def test_the_client_uses_it_by_default():
-    client = ik.AsyncClient(token="t", max_connections=8)
+def test_the_client_falls_back_to_it():
+    # The lean transport's fallback (trio, streaming uploads), and the whole transport with lean_transport=False.
+    lean = ik.AsyncClient(token="t", max_connections=8)._http._transport
+    assert isinstance(lean.fallback, ShardedTransport) and sum(lean.fallback._sizes) == 8
+    client = ik.AsyncClient(token="t", max_connections=8, lean_transport=False)
     assert isinstance(client._http._transport, ShardedTransport)
     assert sum(client._http._transport._sizes) == 8
     with pytest.raises(ValueError):

@@ -113,21 +113,24 @@ async def test_debug_logs_errors_reprs_and_tracebacks_never_show_the_token(serve
     root.setLevel(logging.DEBUG)
     caught: list[BaseException] = []
     try:
-        # Over a real socket, so httpx and httpcore log at DEBUG too.
-        async with ik.AsyncClient(token=SECRET, base_url=url) as client:
-            await client.me()
-            await client.contacts.list().to_list(limit=300)
-            for call in (
-                lambda: client.request("GET", "https://evil.example/me"),
-                lambda: client.request("GET", "/nope/x"),
-                lambda: client.contacts.get("missing"),
-                lambda: client.request("POST", "/contacts", json={"email": 1}),
-            ):
-                try:
-                    await call()
-                except IntercomError as exc:
-                    caught.append(exc)
-            assert_clean(repr(client) + str(client) + repr(client.contacts) + repr(client.export), "reprs")
+        # Over a real socket, through the lean transport and through httpx's own (whose httpcore logs at DEBUG too).
+        for lean in (True, False):
+            async with ik.AsyncClient(token=SECRET, base_url=url, lean_transport=lean) as client:
+                await client.me()
+                await client.contacts.list().to_list(limit=300)
+                for call in (
+                    lambda: client.request("GET", "https://evil.example/me"),
+                    lambda: client.request("GET", "/nope/x"),
+                    lambda: client.contacts.get("missing"),
+                    lambda: client.request("POST", "/contacts", json={"email": 1}),
+                ):
+                    try:
+                        await call()
+                    except IntercomError as exc:
+                        caught.append(exc)
+                assert_clean(
+                    repr(client) + str(client) + repr(client.contacts) + repr(client.export), "reprs"
+                )
         async with ik.AsyncClient(token=WRONG, base_url=url) as client:
             with pytest.raises(ik.errors.Unauthorized) as info:
                 await client.me()
