@@ -46,12 +46,19 @@ _PORTS = {b"http": 80, b"https": 443}
 
 
 class LeanTransport(httpx.AsyncBaseTransport):
+    """``ssl_context``: the process's one context by default (certifi's CAs, as ``ShardedTransport`` uses)."""
+
     def __init__(
-        self, max_connections: int = 100, *, fallback: httpx.AsyncBaseTransport | None = None
+        self,
+        max_connections: int = 100,
+        *,
+        fallback: httpx.AsyncBaseTransport | None = None,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         if max_connections < 1:
             raise ValueError("max_connections must be at least 1")
         self._max = max_connections
+        self._ssl = ssl_context
         self.fallback = fallback or ShardedTransport(max_connections)
         self._idle: dict[tuple[bytes, bytes, int], list[_Connection]] = {}
         self._slots: asyncio.Semaphore | None = None
@@ -82,7 +89,7 @@ class LeanTransport(httpx.AsyncBaseTransport):
             origin = (scheme, url.raw_host, url.port or _PORTS[scheme])
             conn = self._reuse(origin, loop.time())
             if conn is None:
-                conn = await _connect(origin, timeout.get("connect"), request)
+                conn = await _connect(origin, self._ssl, timeout.get("connect"), request)
             try:
                 conn.writer.write(head + body if body else head)
                 await _io(
@@ -242,11 +249,14 @@ async def _acquire(slots: asyncio.Semaphore, timeout: float | None, request: htt
 
 
 async def _connect(
-    origin: tuple[bytes, bytes, int], timeout: float | None, request: httpx.Request
+    origin: tuple[bytes, bytes, int],
+    context: ssl.SSLContext | None,
+    timeout: float | None,
+    request: httpx.Request,
 ) -> _Connection:
     scheme, host, port = origin
     name = host.decode("ascii")
-    tls: ssl.SSLContext | None = _ssl_context() if scheme == b"https" else None
+    tls = (context or _ssl_context()) if scheme == b"https" else None
     try:
         async with asyncio.timeout(timeout):
             # limit: the reader's buffer, which pauses the socket at twice this much; a page then arrives unpaused.
