@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import asyncio
 import ssl
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
+from typing import TypeVar
 
 import httpx
 
@@ -36,8 +37,11 @@ from ._protocol.http11 import (
     parse_head,
     request_head,
 )
+from ._wire import PeerClosed, Wire
 
 __all__ = ["LeanTransport"]
+
+T = TypeVar("T")
 
 KEEPALIVE_EXPIRY = 5.0  # s, httpx's default
 # Largest piece of a body read at once: a search page (~333 KB) arrives in one or a few, a download in bounded pieces.
@@ -60,7 +64,7 @@ class LeanTransport(httpx.AsyncBaseTransport):
         self._max = max_connections
         self._ssl = ssl_context
         self.fallback = fallback or ShardedTransport(max_connections)
-        self._idle: dict[tuple[bytes, bytes, int], list[_Connection]] = {}
+        self._idle: dict[tuple[bytes, bytes, int], list[Wire]] = {}
         self._slots: asyncio.Semaphore | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._closed = False
@@ -91,9 +95,8 @@ class LeanTransport(httpx.AsyncBaseTransport):
             if conn is None:
                 conn = await _connect(origin, self._ssl, timeout.get("connect"), request)
             try:
-                conn.writer.write(head + body if body else head)
                 await _io(
-                    conn.writer.drain(), timeout.get("write"), httpx.WriteTimeout, httpx.WriteError, request
+                    _send(conn, head + body if body else head, timeout.get("write")), request, write=True
                 )
                 parsed, frame = await _read_head(
                     conn, request.method.encode("ascii"), timeout.get("read"), request
@@ -112,19 +115,19 @@ class LeanTransport(httpx.AsyncBaseTransport):
             extensions={"http_version": parsed.http_version, "reason_phrase": parsed.reason},
         )
 
-    def _reuse(self, origin: tuple[bytes, bytes, int], now: float) -> _Connection | None:
+    def _reuse(self, origin: tuple[bytes, bytes, int], now: float) -> Wire | None:
         idle = self._idle.get(origin)
         while idle:
             conn = idle.pop()
-            # A peer that closed an idle connection has been seen by the event loop (EOF on the reader); one idle
-            # past httpx's expiry may be closed by the server as we write (uvicorn and many proxies use 5 s).
-            if conn.reader.at_eof() or conn.writer.is_closing() or now - conn.idle_since > KEEPALIVE_EXPIRY:
+            # A peer that closed an idle connection has been seen by the event loop (EOF); one idle past httpx's
+            # expiry may be closed by the server as we write (uvicorn and many proxies use 5 s).
+            if not conn.reusable or now - conn.idle_since > KEEPALIVE_EXPIRY:
                 conn.close()
                 continue
             return conn
         return None
 
-    def _done(self, origin: tuple[bytes, bytes, int], conn: _Connection | None) -> None:
+    def _done(self, origin: tuple[bytes, bytes, int], conn: Wire | None) -> None:
         """A response finished: its connection back to the idle list (``None``: it was closed), its slot free."""
         if conn is not None:
             if self._closed or self._loop is None:
@@ -144,16 +147,6 @@ class LeanTransport(httpx.AsyncBaseTransport):
         await self.fallback.aclose()
 
 
-class _Connection:
-    __slots__ = ("idle_since", "reader", "writer")
-
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.reader, self.writer, self.idle_since = reader, writer, 0.0
-
-    def close(self) -> None:
-        self.writer.close()
-
-
 class _Body(httpx.AsyncByteStream):
     """A response body read from its connection as the caller iterates; closing it settles the connection once."""
 
@@ -161,7 +154,7 @@ class _Body(httpx.AsyncByteStream):
         self,
         owner: LeanTransport,
         origin: tuple[bytes, bytes, int],
-        conn: _Connection,
+        conn: Wire,
         frame: Framing,
         read_timeout: float | None,
         request: httpx.Request,
@@ -174,63 +167,44 @@ class _Body(httpx.AsyncByteStream):
     async def __aiter__(self) -> AsyncIterator[bytes]:
         if self._complete:
             return
-        frame, reader, timeout, request = self._frame, self._conn.reader, self._timeout, self._request
+        frame, conn, timeout, request = self._frame, self._conn, self._timeout, self._request
         if frame.chunked:
             async for piece in self._chunks():
                 yield piece
         elif frame.length is not None:
             remaining = frame.length
             while remaining:
-                piece = await _io(
-                    reader.read(min(remaining, READ_SIZE)), timeout, httpx.ReadTimeout, None, request
-                )
-                if not piece:
-                    raise httpx.RemoteProtocolError(
-                        "peer closed connection without sending complete message body: received "
-                        f"{frame.length - remaining} bytes, expected {frame.length}",
-                        request=request,
-                    )
+                piece = await _io(conn.read_exactly(min(remaining, READ_SIZE), timeout), request)
                 remaining -= len(piece)
                 yield piece
         else:
-            while piece := await _io(reader.read(READ_SIZE), timeout, httpx.ReadTimeout, None, request):
+            while piece := await _io(conn.read_some(READ_SIZE, timeout), request):
                 yield piece
         self._complete = True
 
     async def _chunks(self) -> AsyncIterator[bytes]:
-        reader, timeout, request = self._conn.reader, self._timeout, self._request
-
-        async def line() -> bytes:
-            got = await _io(reader.readuntil(b"\r\n"), timeout, httpx.ReadTimeout, None, request)
-            if len(got) > MAX_HEAD:
-                raise httpx.RemoteProtocolError("chunk-size line too long", request=request)
-            return got
-
+        conn, timeout, request = self._conn, self._timeout, self._request
         while True:
             try:
-                size = chunk_size(await line())
+                size = chunk_size(await _io(conn.read_until(b"\r\n", MAX_HEAD, timeout), request))
             except MessageError as exc:
                 raise httpx.RemoteProtocolError(str(exc), request=request) from None
             if size == 0:
-                while await line() != b"\r\n":  # trailer fields, not used
-                    pass
+                while await _io(conn.read_until(b"\r\n", MAX_HEAD, timeout), request) != b"\r\n":
+                    pass  # trailer fields, not used
                 return
             while size:
-                piece = await _io(
-                    reader.read(min(size, READ_SIZE)), timeout, httpx.ReadTimeout, None, request
-                )
-                if not piece:
-                    raise httpx.RemoteProtocolError("peer closed connection inside a chunk", request=request)
+                piece = await _io(conn.read_exactly(min(size, READ_SIZE), timeout), request)
                 size -= len(piece)
                 yield piece
-            if await _io(reader.readexactly(2), timeout, httpx.ReadTimeout, None, request) != b"\r\n":
+            if await _io(conn.read_exactly(2, timeout), request) != b"\r\n":
                 raise httpx.RemoteProtocolError("chunk not followed by CRLF", request=request)
 
     async def aclose(self) -> None:
         owner, self._owner = self._owner, None
         if owner is None:
             return
-        conn: _Connection | None = self._conn
+        conn: Wire | None = self._conn
         if not (self._complete and self._frame.keep_alive):
             self._conn.close()
             conn = None
@@ -253,32 +227,34 @@ async def _connect(
     context: ssl.SSLContext | None,
     timeout: float | None,
     request: httpx.Request,
-) -> _Connection:
+) -> Wire:
     scheme, host, port = origin
     name = host.decode("ascii")
     tls = (context or _ssl_context()) if scheme == b"https" else None
+    loop = asyncio.get_running_loop()
     try:
         async with asyncio.timeout(timeout):
-            # limit: the reader's buffer, which pauses the socket at twice this much; a page then arrives unpaused.
-            reader, writer = await asyncio.open_connection(
-                name, port, ssl=tls, server_hostname=name if tls else None, limit=READ_SIZE
+            _, wire = await loop.create_connection(
+                lambda: Wire(READ_SIZE), name, port, ssl=tls, server_hostname=name if tls else None
             )
     except TimeoutError:
         raise httpx.ConnectTimeout(f"connecting to {name}:{port} timed out", request=request) from None
     except OSError as exc:  # refused, unreachable, DNS, and TLS failures (ssl.SSLError is an OSError)
         raise httpx.ConnectError(str(exc) or type(exc).__name__, request=request) from exc
-    return _Connection(reader, writer)
+    return wire
+
+
+async def _send(conn: Wire, data: bytes, timeout: float | None) -> None:
+    conn.write(data)
+    await conn.drain(timeout)
 
 
 async def _read_head(
-    conn: _Connection, method: bytes, timeout: float | None, request: httpx.Request
+    conn: Wire, method: bytes, timeout: float | None, request: httpx.Request
 ) -> tuple[Head, Framing]:
     while True:
         try:
-            data = await _io(conn.reader.readuntil(b"\r\n\r\n"), timeout, httpx.ReadTimeout, None, request)
-            if len(data) > MAX_HEAD:
-                raise MessageError("response head too large")
-            head = parse_head(data)
+            head = parse_head(await _io(conn.read_until(b"\r\n\r\n", MAX_HEAD, timeout), request, head=True))
             if head.status == 101:
                 raise MessageError("unexpected protocol switch (101)")
             frame = framing(head, method)
@@ -290,26 +266,23 @@ async def _read_head(
 
 
 async def _io(
-    awaitable: object,
-    timeout: float | None,
-    on_timeout: type[httpx.TimeoutException],
-    on_error: type[httpx.TransportError] | None,
-    request: httpx.Request,
-) -> bytes:
-    """Await one read or write within ``timeout``, with asyncio's errors as httpx's (h11's messages where it has one)."""
+    awaitable: Awaitable[T], request: httpx.Request, *, write: bool = False, head: bool = False
+) -> T:
+    """Await one read or write of a ``Wire``, with its errors as httpx's (h11's messages where it has one)."""
     try:
-        async with asyncio.timeout(timeout):
-            return await awaitable  # type: ignore[misc]
+        return await awaitable
     except TimeoutError:
-        raise on_timeout("timed out", request=request) from None
-    except asyncio.IncompleteReadError as exc:
+        raise (httpx.WriteTimeout if write else httpx.ReadTimeout)("timed out", request=request) from None
+    except PeerClosed as exc:
         message = (
             "Server disconnected without sending a response."
-            if not exc.partial
+            if head and not exc.got
             else "peer closed connection without sending complete message body"
         )
         raise httpx.RemoteProtocolError(message, request=request) from None
-    except asyncio.LimitOverrunError:
-        raise httpx.RemoteProtocolError("response head or chunk line too large", request=request) from None
+    except ValueError as exc:  # a head or chunk line past MAX_HEAD
+        raise httpx.RemoteProtocolError(str(exc), request=request) from None
     except OSError as exc:
-        raise (on_error or httpx.ReadError)(str(exc) or type(exc).__name__, request=request) from exc
+        raise (httpx.WriteError if write else httpx.ReadError)(
+            str(exc) or type(exc).__name__, request=request
+        ) from exc
