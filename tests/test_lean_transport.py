@@ -310,3 +310,14 @@ async def test_tls_with_an_untrusted_certificate_is_a_named_error(certificate):
 
 async def _no_wait(seconds: float) -> None:
     await asyncio.sleep(0)
+
+
+async def test_a_large_download_arrives_in_bounded_pieces():
+    big = bytes(range(256)) * (3 * 4096 + 7)  # ~3 MB: several of the transport's 1 MiB pieces
+    pieces: list[bytes] = []
+    server = Peer(always(ok(big, b"Content-Type: application/octet-stream")))
+    async with server as url, client(url) as c:
+        assert await c.download("/download/x", pieces.append) == len(big)
+        assert await c.request_raw("GET", "/contacts") == big  # the connection is reused after a whole body
+    assert b"".join(pieces) == big and max(map(len, pieces)) <= 1 << 20 and len(pieces) >= 3
+    assert server.connections == 1
