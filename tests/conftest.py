@@ -12,6 +12,19 @@ if os.environ.get("CI"):
     settings.load_profile("ci")
 
 
+@pytest.fixture(autouse=True)
+def fresh_workspace_state():
+    """Every test starts with no per-workspace state (rate budgets, open scrolls). Sandboxes share one token and base
+    URL, so without this a budget an earlier test left alive (the registry holds budgets weakly, and one kept by an
+    uncollected reference cycle survives) carries that test's clock into the next: a FakeClock run ahead by its
+    retries' sleeps left a reset minutes past the real time, and a real-clock export then waited for it."""
+    from intercomkit._workspaces import SHARED_WORKSPACES
+
+    SHARED_WORKSPACES.reset()
+    yield
+    SHARED_WORKSPACES.reset()
+
+
 @pytest.fixture
 def anyio_backend():
     return "asyncio"
