@@ -32,6 +32,11 @@ from .._protocol.pages import items_at
 from .._protocol.responses import decipher
 from ._sinks import CUSTOM, _decode, items_table
 
+try:  # the ``fast`` extra: a typed decoder, ~2.5x cheaper than pyarrow's JSON reader on a contacts page
+    from ._typed_page import read_typed
+except ImportError:  # pragma: no cover - depends on the environment
+    read_typed = None
+
 __all__ = ["PageRows", "dict_reader", "read_page"]
 
 
@@ -64,7 +69,7 @@ def read_page(
     (the client's ``decode``, which keeps its token out of errors). Raises what it raises for a body that is not a
     JSON object, and ``PaginationError`` when ``data`` is not a list."""
     if post is None:
-        page = _fast(raw, columns)
+        page = _typed(raw, columns) if read_typed is not None else _fast(raw, columns)
         if page is not None:
             return page
     return _slow(decode(raw) if decode is not None else decipher(200, {}, raw), columns, post)
@@ -112,7 +117,37 @@ def _slow(
     )
 
 
-# ------------------------------------------------------------------------------------------------- fast path
+# ------------------------------------------------------------------------------------------------ fast paths
+
+
+def _utf8(raw: bytes) -> bool:
+    """Both fast paths pass invalid UTF-8 outside the fields they read through unchecked; the dict path refuses it."""
+    if raw.isascii():
+        return True
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _typed(raw: bytes, columns: Sequence[str]) -> PageRows | None:
+    if not _utf8(raw):
+        return None
+    got = read_typed(raw, columns)  # type: ignore[misc]
+    if got is None:
+        return None
+    return PageRows(
+        body=got.body,
+        ids=got.ids,
+        created=got.created,
+        updated=got.updated,
+        custom=got.attrs,
+        passes=None,
+        table=got.table,
+        attrs=got.attrs,
+    )
+
 
 _REF = pa.struct(
     [
@@ -161,11 +196,8 @@ _POOL = pa.system_memory_pool()
 
 
 def _fast(raw: bytes, columns: Sequence[str]) -> PageRows | None:
-    if not raw.isascii():
-        try:
-            raw.decode("utf-8")  # the reader would pass invalid UTF-8 through into the strings
-        except UnicodeDecodeError:
-            return None
+    if not _utf8(raw):
+        return None
     try:
         page = pj.read_json(pa.BufferReader(raw), read_options=_READ, parse_options=_PARSE, memory_pool=_POOL)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):

@@ -1,4 +1,5 @@
-"""The export's page reader: the pyarrow fast path gives exactly what the dict path gives, or steps aside."""
+"""The export's page reader: each fast path (msgspec's typed decoder, pyarrow's JSON reader) gives exactly what
+the dict path gives, or steps aside."""
 
 from __future__ import annotations
 
@@ -13,16 +14,21 @@ from hypothesis import strategies as st
 import intercomkit
 from intercomkit._protocol.pages import Style, _next_cursor
 from intercomkit.errors import InvalidResponse, PaginationError
-from intercomkit.export._page import _fast, _slow, read_page
+from intercomkit.export._page import _fast, _slow, _typed, read_page
 from intercomkit.export._sinks import CUSTOM, base_columns
 from intercomkit.sandbox import Sandbox
 
 COLUMNS = base_columns("contacts")
+FAST = (_typed, _fast)
 
 
 def _same(raw: bytes) -> bool:
-    """Assert the fast path equals the dict path on ``raw``; False when the fast path stepped aside."""
-    fast = _fast(raw, COLUMNS)
+    """Assert each fast path equals the dict path on ``raw``; False when one stepped aside."""
+    return all([_same_as_dict(read, raw) for read in FAST])
+
+
+def _same_as_dict(read, raw: bytes) -> bool:
+    fast = read(raw, COLUMNS)
     slow = _slow(json.loads(raw), COLUMNS, None)
     if fast is None:
         return False
@@ -182,6 +188,8 @@ def test_a_custom_attributes_key_deeper_in_a_record_sends_the_page_to_the_dict_p
     )
     assert _fast(raw, COLUMNS) is None
     assert read_page(raw, COLUMNS).custom == [{"x": 1}, None]
+    # msgspec reads each record's own key: a deeper one is just an unread field.
+    assert _same_as_dict(_typed, raw)
 
 
 def test_custom_attributes_text_inside_strings_is_not_a_key():
@@ -226,4 +234,21 @@ def test_records_without_custom_attributes_keep_the_others_in_place():
         {"type": "contact", "id": "d", "custom_attributes": {"y": "z"}},
     )
     assert _same(raw)
-    assert _fast(raw, COLUMNS).custom == [{"x": 1}, None, None, {"y": "z"}]
+    for read in FAST:
+        assert read(raw, COLUMNS).custom == [{"x": 1}, None, None, {"y": "z"}]
+
+
+def test_the_typed_path_reads_nested_custom_attributes_as_they_are():
+    raw = _raw(
+        {"type": "contact", "id": "a", "custom_attributes": {"deep": {"x": [1, {"y": "}"}]}, "n": 2}},
+        {"type": "contact", "id": "b", "custom_attributes": {"list": ["a", None]}},
+    )
+    page = _typed(raw, COLUMNS)
+    assert page is not None and _same_as_dict(_typed, raw)
+    assert page.custom == [{"deep": {"x": [1, {"y": "}"}]}, "n": 2}, {"list": ["a", None]}]
+
+
+def test_the_typed_path_steps_aside_for_a_custom_attributes_scalar():
+    raw = _raw({"type": "contact", "id": "a", "custom_attributes": 5})
+    assert _typed(raw, COLUMNS) is None
+    assert read_page(raw, COLUMNS).ids == ["a"]
