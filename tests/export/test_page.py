@@ -252,3 +252,9 @@ def test_the_typed_path_steps_aside_for_a_custom_attributes_scalar():
     raw = _raw({"type": "contact", "id": "a", "custom_attributes": 5})
     assert _typed(raw, COLUMNS) is None
     assert read_page(raw, COLUMNS).ids == ["a"]
+
+
+def test_a_record_without_an_id_sends_the_page_to_the_dict_path():
+    raw = _raw({"type": "contact", "id": "a"}, {"type": "contact", "id": None}, {"type": "contact"})
+    assert _typed(raw, COLUMNS) is None and _fast(raw, COLUMNS) is None
+    assert read_page(raw, COLUMNS).ids == ["a"]
