@@ -225,7 +225,10 @@ class PartWriter:
         if self._pending:
             pending, self._pending, self._pending_rows = self._pending, [], 0
             attrs, self._pending_attrs = self._pending_attrs, []
-            table = pa.concat_tables(pending)
+            # One chunk per column: the part gets one record batch per row group instead of one per page, and
+            # rendering its lines and encoding it at the merge loop over one chunk, not seven (a copy of the row
+            # group: +0.07 s of CPU per 100,000 contacts, against -0.2 s rendering them).
+            table = pa.concat_tables(pending).combine_chunks()
             self._writer.write_table(table)
             if self._lines is not None:
                 self._lines.add(table, shape or ((), ()), attrs)
@@ -518,6 +521,9 @@ class CsvOutput:
             _unlink(self.path)
 
 
+_DICTIONARY_LIMIT = 16 << 10
+
+
 class ParquetOutput:
     """The final Parquet file. Tables are written in row groups of about ``row_group`` rows, not one per part: a
     row group costs a fixed amount per column to encode (a contact has ~50), and a window's part is small."""
@@ -525,7 +531,13 @@ class ParquetOutput:
     def __init__(self, path: str, schema: pa.Schema, *, row_group: int = 16_384) -> None:
         self.path = path
         self.schema = schema
-        self._writer = pq.ParquetWriter(path, schema, compression="zstd")
+        # zstd at its default level (1). A column's dictionary is given up once it passes 16 KB in a row group (the
+        # default is 1 MB): ids, e-mails and timestamps are unique per row, and filling a dictionary with them before
+        # falling back to plain encoding was wasted work (~17% of the encoding, and a larger file). Columns with a
+        # few values (roles, countries, plan names) still fit; readers see the same values and statistics.
+        self._writer = pq.ParquetWriter(
+            path, schema, compression="zstd", dictionary_pagesize_limit=_DICTIONARY_LIMIT
+        )
         self._pending: list[pa.Table] = []
         self._pending_rows = 0
         self._row_group = row_group
