@@ -138,9 +138,9 @@ class _Lines:
         if not self.valid:
             return
         columns, custom = list(shape[0]), dict(shape[1])
-        lines = render_csv(expand_custom(table, custom, columns, attrs), columns)
+        lines = _render(expand_custom(table, custom, columns, attrs), columns)
         self._fh.write(lines)
-        self.rows, self.size = self.rows + table.num_rows, self.size + len(lines)
+        self.rows, self.size = self.rows + table.num_rows, self.size + lines.size
         self.crc = zlib.crc32(lines, self.crc)
 
     def finish(self, shape: Shape) -> dict[str, Any] | None:
@@ -398,7 +398,8 @@ def _plain_strings(column: pa.ChunkedArray) -> bool:
     return not pc.any(bad).as_py()
 
 
-_CSV_OPTIONS = pacsv.WriteOptions(include_header=False, quoting_style="needed")
+# One batch for a row group (the writer's default is 1,024 rows: a 1,050-row group was written as two).
+_CSV_OPTIONS = pacsv.WriteOptions(include_header=False, quoting_style="needed", batch_size=1 << 14)
 
 
 def _texts(table: pa.Table, columns: Sequence[str]) -> list[pa.ChunkedArray]:
@@ -431,12 +432,17 @@ def _no_empty_chunks(column: pa.ChunkedArray) -> pa.ChunkedArray:
 
 def render_csv(table: pa.Table, columns: Sequence[str]) -> bytes:
     """``table``'s rows as CSV lines (no header) with the export's text conventions; b"" for no rows."""
+    return _render(table, columns).to_pybytes()
+
+
+def _render(table: pa.Table, columns: Sequence[str]) -> pa.Buffer:
+    """``render_csv``'s lines in an Arrow buffer, which files and CRCs take as is (no copy into bytes)."""
     if not table.num_rows:
-        return b""
+        return pa.py_buffer(b"")
     text = pa.table([_no_empty_chunks(c) for c in _texts(table, columns)], names=list(columns))
     sink = pa.BufferOutputStream()
     pacsv.write_csv(text, sink, write_options=_CSV_OPTIONS)
-    return sink.getvalue().to_pybytes()
+    return sink.getvalue()
 
 
 def render_part(part: str, columns: Sequence[str], custom: dict[str, str]) -> dict[str, Any]:
@@ -500,9 +506,9 @@ class CsvOutput:
 
     def write(self, table: pa.Table) -> None:
         if table.num_rows:
-            self.write_rendered(render_csv(table, self._columns), table.num_rows)
+            self.write_rendered(_render(table, self._columns), table.num_rows)
 
-    def write_rendered(self, lines: bytes, rows: int) -> None:
+    def write_rendered(self, lines: bytes | pa.Buffer, rows: int) -> None:
         """Lines ``render_csv`` made earlier for exactly these columns."""
         self._fh.write(lines)
         self.rows += rows
