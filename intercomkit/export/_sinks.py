@@ -347,7 +347,13 @@ def expand_custom(
         for name, key in wanted:
             kind = custom[key]
             values = _columns.clean(kind, [a.get(key) if a else None for a in attrs])
-            table = table.append_column(name, pa.array(values, type=_frames.ARROW_TYPES[kind]))
+            if (
+                kind == _columns.TIMESTAMP
+            ):  # unix seconds (a "date" data attribute), not the type's microseconds
+                column = pa.array(values, type=pa.timestamp("s", tz="UTC")).cast(_frames.ARROW_TYPES[kind])
+            else:
+                column = pa.array(values, type=_frames.ARROW_TYPES[kind])
+            table = table.append_column(name, column)
     present = set(table.column_names)
     arrays = []
     for name in columns:

@@ -10,7 +10,7 @@ import pytest
 from export_helpers import sandbox_client as _client
 
 from intercomkit._frames import read_contacts_csv
-from intercomkit.export._sinks import PartWriter, items_table, read_part
+from intercomkit.export._sinks import PartWriter, expand_custom, items_table, read_part, render_csv
 from intercomkit.sandbox import Sandbox
 
 pytestmark = pytest.mark.anyio
@@ -72,3 +72,22 @@ async def test_the_parquet_file_keeps_zstd_statistics_and_the_schema(tmp_path):
     expected = read_contacts_csv(csv_out)
     assert table.column_names == names == list(expected.columns)
     assert sorted(table.column("id").to_pylist()) == sorted(expected["id"]) and table.num_rows == 3000
+
+
+def test_a_date_custom_attribute_is_read_as_unix_seconds():
+    # A custom attribute the workspace describes as a date (data_type "date" or "datetime") holds unix seconds,
+    # as the frames read it; read as the column type's microseconds it became 1970-01-01T00:28:20Z.
+    items = [
+        {"id": "a", "custom_attributes": {"trial_ends_at": 1_700_000_000}},
+        {"id": "b", "custom_attributes": {"trial_ends_at": -5}},  # cleaned to null, as every timestamp
+        {"id": "c", "custom_attributes": {}},
+    ]
+    table = expand_custom(
+        items_table("contacts", items, ["id"]), {"trial_ends_at": "timestamp"}, ["id", "custom.trial_ends_at"]
+    )
+    assert [str(v) for v in table.column("custom.trial_ends_at").to_pylist()] == [
+        "2023-11-14 22:13:20+00:00",
+        "None",
+        "None",
+    ]
+    assert render_csv(table, table.column_names) == b'"a","2023-11-14T22:13:20Z"\n"b",\n"c",\n'
