@@ -173,7 +173,9 @@ def test_kill_9_then_rerun_writes_every_part_once(tmp_path):
     args = [sys.executable, "-m", "intercomkit.cli", "export", "conversation_parts", "--sandbox",
             "--sandbox-contacts", "50", "--sandbox-conversations", "800", "--sandbox-tickets", "0",
             "--out", str(out), "--no-progress"]  # fmt: skip
-    proc = subprocess.Popen([*args, "--concurrency", "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    # Answers 20 ms late: the run lasts seconds, so it cannot end between its first commit and the kill.
+    slow = ["--concurrency", "2", "--sandbox-latency-ms", "20"]
+    proc = subprocess.Popen([*args, *slow], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     kill_after_a_commit(proc, out, seconds=90)
     assert not out.exists()
     done = subprocess.run(args, capture_output=True, text=True, timeout=180)
