@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import tzinfo
 from functools import cached_property
+from json import dumps as json_dumps
 from typing import TYPE_CHECKING, Any
 
 import anyio
@@ -160,7 +161,11 @@ class AsyncClient:
         self._request_headers = httpx.Headers(self._http.headers)
         self._request_headers.update(self._headers)
         self._extensions = {"timeout": timeout.as_dict()}
+        self._timeouts = self._extensions["timeout"]
         self._urls: dict[str, httpx.URL] = {}
+        self._joined: dict[str, str] = {}  # path -> URL, checked once (BaseURL.join)
+        self._lean = self._transport if isinstance(self._transport, LeanTransport) else None
+        self._raw_headers = self._request_headers.raw
 
     # -- configuration -------------------------------------------------------------------------------------------
 
@@ -313,7 +318,11 @@ class AsyncClient:
         if not isinstance(method, str) or not method.isalpha():
             raise ValueError(f"method must be an HTTP verb such as 'GET', got {method!r}")
         method = method.upper()
-        url = self._base.join(path)
+        url = self._joined.get(path)
+        if url is None:
+            url = self._base.join(path)
+            if len(self._joined) < _KEEP_URLS:
+                self._joined[path] = url
         if repeatable is None:
             repeatable = is_repeatable(method, path)
         return await self._send_with_retries(method, url, path, _clean_params(params), json, repeatable, raw)
@@ -431,9 +440,9 @@ class AsyncClient:
         """One HTTP exchange: status, headers and the whole body (``None``: a body that could not be decoded, its
         Content-Encoding lies, e.g. a proxy mangled it). Raises only httpx's transport errors."""
         self.stats.requests += 1
-        started = time.perf_counter()
         if self._http.is_closed:
             raise RuntimeError("Cannot send a request, as the client has been closed.")
+        started = time.perf_counter() if logger.isEnabledFor(logging.DEBUG) else None
         # Straight to the transport, with the headers, timeout and URL made once: AsyncClient.send's auth, redirect
         # and cookie steps do nothing for this client (no auth flow, redirects never followed, Intercom sets no
         # cookies) but cost a tenth of an export's request path; build_request re-merged and re-parsed the same
@@ -443,6 +452,11 @@ class AsyncClient:
             target = httpx.URL(url)
             if len(self._urls) < _KEEP_URLS:
                 self._urls[url] = target
+        if self._lean is not None:
+            answer = await self._lean_exchange(method, target, path, params, json)
+            if answer is not None:
+                _log_exchange(method, path, answer[0], started)
+                return answer
         request = httpx.Request(
             method,
             target,
@@ -459,13 +473,48 @@ class AsyncClient:
             # each other, so every body would wait for a full GC pass (tens of MB at an export's pace).
             content = b"".join([chunk async for chunk in response.aiter_bytes()])
         except httpx.DecodingError as exc:
-            logger.debug("%s %s: undecodable body (%s)", method, path, exc)
+            _undecodable(method, path, exc)
             content = None
         finally:
             await response.aclose()
-        status = response.status_code
-        logger.debug("%s %s -> %s (%.0f ms)", method, path, status, (time.perf_counter() - started) * 1e3)
-        return status, response.headers, content
+        _log_exchange(method, path, response.status_code, started)
+        return response.status_code, response.headers, content
+
+    async def _lean_exchange(
+        self, method: str, target: httpx.URL, path: str, params: dict[str, Any] | None, json: Any
+    ) -> tuple[int, httpx.Headers, bytes | None] | None:
+        """``_exchange`` on the lean transport without an ``httpx.Request`` or ``Response`` (``LeanTransport.fetch``):
+        the same header fields, URL and JSON text as httpx would send, and a coded body decoded by httpx."""
+        assert self._lean is not None
+        if params is not None:
+            target = target.copy_merge_params(params)
+        # What httpx.Request adds: Host first, then the client's fields, then the body's (RFC 9110 §8.6: a POST
+        # without a body says Content-Length: 0).
+        fields = [(b"Host", target.netloc), *self._raw_headers]
+        content = b""
+        if json is not None:
+            content = _json_text(json)
+            fields += ((b"Content-Length", b"%d" % len(content)), (b"Content-Type", b"application/json"))
+        elif method in ("POST", "PUT", "PATCH"):
+            fields.append((b"Content-Length", b"0"))
+
+        def request() -> httpx.Request:  # only for an error's .request
+            return httpx.Request(method, target, headers=fields, content=content, extensions=self._extensions)
+
+        answer = await self._lean.fetch(method, target, fields, content, self._timeouts, request)
+        if answer is None:
+            return None
+        status, raw, body = answer
+        headers = httpx.Headers(raw)
+        decoded: bytes | None = body
+        if body and "content-encoding" in headers:
+            # httpx decodes it, as it decodes any response (gzip, deflate, and whatever else it supports).
+            try:
+                decoded = httpx.Response(status, headers=headers, content=body).content
+            except httpx.DecodingError as exc:
+                _undecodable(method, path, exc)
+                decoded = None
+        return status, headers, decoded
 
     # -- endpoints every workspace has ----------------------------------------------------------------------------
 
@@ -597,6 +646,20 @@ def _zone_override(value: str | tzinfo | None) -> tzinfo | None:
             f"workspace_timezone must be an IANA name such as 'America/Los_Angeles' or a tzinfo, got {value!r}"
         )
     return zone
+
+
+def _log_exchange(method: str, path: str, status: int, started: float | None) -> None:
+    if started is not None:
+        logger.debug("%s %s -> %s (%.0f ms)", method, path, status, (time.perf_counter() - started) * 1e3)
+
+
+def _undecodable(method: str, path: str, exc: Exception) -> None:
+    logger.debug("%s %s: undecodable body (%s)", method, path, exc)
+
+
+def _json_text(value: Any) -> bytes:
+    """A JSON body as httpx writes it (compact, UTF-8, no NaN)."""
+    return json_dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
 
 
 def _clean_params(params: Mapping[str, Any] | None) -> dict[str, Any] | None:

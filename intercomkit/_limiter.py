@@ -63,19 +63,35 @@ class RequestLimiter:
 
     @asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:
-        async with self._slots:
-            while True:
-                wait = self.budget.take(self._clock())
-                if wait <= 0:
-                    break
+        await self._enter()
+        try:
+            yield
+        finally:
+            self._exit()
+
+    async def _enter(self) -> None:
+        slots = self._slots
+        try:
+            # A free slot is taken at once: CapacityLimiter.acquire would also yield to the event loop (a checkpoint,
+            # a loop turn per request), and the request that follows yields anyway.
+            slots.acquire_nowait()
+        except anyio.WouldBlock:
+            await slots.acquire()
+        try:
+            while (wait := self.budget.take(self._clock())) > 0:
                 await self._sleep(wait)
-            self._active += 1
-            self.peak = max(self.peak, self._active)
-            try:
-                yield
-            finally:
-                self._active -= 1
-                self._learn()
+        except BaseException:
+            slots.release()
+            raise
+        self._active += 1
+        self.peak = max(self.peak, self._active)
+
+    def _exit(self) -> None:
+        self._active -= 1
+        try:
+            self._learn()
+        finally:
+            self._slots.release()
 
     def _learn(self) -> None:
         self.budget.observe(self._client.rate_limit, self._clock())
@@ -88,10 +104,17 @@ class RequestLimiter:
         elif self.adaptive and self._slots.total_tokens < self.max_concurrency:
             self._slots.total_tokens = int(self._slots.total_tokens) + 1
 
+    # Without the context manager's generator: a page fetch's own cost counts (the export sends one per 150 rows).
     async def request(self, method: str, path: str, **kw: Any) -> dict[str, Any]:
-        async with self.slot():
+        await self._enter()
+        try:
             return await self._client.request(method, path, **kw)
+        finally:
+            self._exit()
 
     async def request_raw(self, method: str, path: str, **kw: Any) -> bytes:
-        async with self.slot():
+        await self._enter()
+        try:
             return await self._client.request_raw(method, path, **kw)
+        finally:
+            self._exit()

@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import threading
 import weakref
-from dataclasses import replace
 
 from ._protocol.ratelimit import MAX_RESET_WAIT, RateLimit
 
@@ -56,17 +55,17 @@ class Budget:
         if limit is None or limit.limit <= 0:
             return
         # Windows are seconds long: a reset further away is a bogus header, not a reason to stall for days.
-        limit = replace(limit, reset_at=min(limit.reset_at, now + MAX_RESET_WAIT))
+        reset_at = min(limit.reset_at, now + MAX_RESET_WAIT)
         with self.lock:
-            if limit.reset_at <= now:
+            if reset_at <= now:
                 return  # stale: that window is over
             self.limit = limit.limit
-            if self.reset_at is None or limit.reset_at > self.reset_at:
+            if self.reset_at is None or reset_at > self.reset_at:
                 # First answer from a new window: what we already spent since the rollover stays spent.
                 local = limit.remaining if self.remaining is None else self.remaining
-                self.reset_at = limit.reset_at
+                self.reset_at = reset_at
                 self.remaining = max(min(limit.remaining, local), 0)
-            elif limit.reset_at == self.reset_at:
+            elif reset_at == self.reset_at:
                 self.remaining = min(
                     self.remaining if self.remaining is not None else limit.remaining, limit.remaining
                 )
