@@ -488,15 +488,17 @@ class AsyncClient:
         assert self._lean is not None
         if params is not None:
             target = target.copy_merge_params(params)
-        # What httpx.Request adds: Host first, then the client's fields, then the body's (RFC 9110 §8.6: a POST
-        # without a body says Content-Length: 0).
-        fields = [(b"Host", target.netloc), *self._raw_headers]
+        # The fields in httpx.Request's order: Host (and a bodiless POST's Content-Length: 0) first, then the
+        # client's, then the JSON body's.
         content = b""
         if json is not None:
             content = _json_text(json)
+            fields = [(b"Host", target.netloc), *self._raw_headers]
             fields += ((b"Content-Length", b"%d" % len(content)), (b"Content-Type", b"application/json"))
         elif method in ("POST", "PUT", "PATCH"):
-            fields.append((b"Content-Length", b"0"))
+            fields = [(b"Host", target.netloc), (b"Content-Length", b"0"), *self._raw_headers]
+        else:
+            fields = [(b"Host", target.netloc), *self._raw_headers]
 
         def request() -> httpx.Request:  # only for an error's .request
             return httpx.Request(method, target, headers=fields, content=content, extensions=self._extensions)

@@ -19,6 +19,7 @@ import pytest
 
 import intercomkit as ik
 from intercomkit._lean import LeanTransport
+from intercomkit._wire import Buffers
 
 pytestmark = pytest.mark.anyio
 
@@ -34,6 +35,7 @@ class Peer:
     def __init__(self, answer: Handler) -> None:
         self.answer, self.connections, self.requests = answer, 0, 0
         self.heads: list[bytes] = []
+        self.bodies: list[bytes] = []
 
     async def __aenter__(self) -> str:
         self.server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
@@ -51,9 +53,11 @@ class Peer:
                 except asyncio.IncompleteReadError:
                     return
                 self.heads.append(head)
+                body = b""
                 for line in head.split(b"\r\n"):
                     if line.lower().startswith(b"content-length:"):
-                        await reader.readexactly(int(line.split(b":")[1]))
+                        body = await reader.readexactly(int(line.split(b":")[1]))
+                self.bodies.append(body)
                 n, self.requests = self.requests, self.requests + 1
                 if not await self.answer(reader, writer, n):
                     return
@@ -321,3 +325,81 @@ async def test_a_large_download_arrives_in_bounded_pieces():
         assert await c.request_raw("GET", "/contacts") == big  # the connection is reused after a whole body
     assert b"".join(pieces) == big and max(map(len, pieces)) <= 1 << 20 and len(pieces) >= 3
     assert server.connections == 1
+
+
+class _Through(httpx.AsyncBaseTransport):
+    """A transport the client does not know: its requests take httpx's Request/Response path through it."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+async def _calls(c: ik.AsyncClient) -> None:
+    await c.request("GET", "/contacts", params={"per_page": 5, "starting_after": "a b/é"})
+    await c.request("POST", "/contacts/search", json={"query": {"field": "name", "value": "Zoë"}})
+    await c.request("POST", "/contacts/merge")
+    await c.request("DELETE", "/contacts/1")
+    await c.request_raw("PUT", "/contacts/1", json={"name": None, "n": [1, 2.5, True]})
+
+
+async def test_page_fetches_send_the_bytes_httpx_would_send():
+    # The lean client writes its heads and JSON bodies itself (no httpx.Request); httpx's path is the reference.
+    sent: list[list[bytes]] = []
+    for transport in (None, _Through(LeanTransport(4))):
+        server = Peer(always(ok()))
+        async with server as url, client(url, transport=transport) as c:
+            await _calls(c)
+            assert (c._transport is transport) == (transport is not None)
+        port = url.rsplit(":", 1)[1].encode()
+        sent.append([h.replace(b":" + port, b":PORT") + b for h, b in zip(server.heads, server.bodies)])
+    assert sent[0] == sent[1] and len(sent[0]) == 5
+
+
+async def test_bodies_of_every_size_one_after_another_arrive_whole():
+    # Receive buffers are lent from one body to the next: no byte of an earlier, longer body may show through.
+    bodies = [BODY, b'{"a":1}', BODY[::-1], b"", BODY[: len(BODY) // 2], bytes(range(256)) * 5000]
+
+    async def answer(reader, writer, n):
+        writer.write(ok(bodies[n % len(bodies)]))
+        return True
+
+    async with Peer(answer) as url, client(url, max_connections=2) as c:
+        got = [await c.request_raw("GET", "/x") for _ in bodies]
+        got += await asyncio.gather(*(c.request_raw("GET", "/x") for _ in range(len(bodies) * 2)))
+    assert got[: len(bodies)] == bodies
+    assert sorted(got[len(bodies) :]) == sorted(bodies * 2)
+
+
+async def test_a_failed_page_fetch_is_httpx_error_with_its_request():
+    server = await asyncio.start_server(lambda r, w: None, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    server.close()
+    await server.wait_closed()
+    async with client(f"http://127.0.0.1:{port}", max_retries=0) as c:
+        with pytest.raises(ik.errors.TransportError) as info:
+            await c.request_raw("POST", "/contacts/search", json={"query": {}})
+    cause = info.value.__cause__
+    assert isinstance(cause, httpx.ConnectError)
+    assert cause.request.method == "POST" and cause.request.url.path == "/contacts/search"
+
+
+def test_receive_buffers_are_kept_within_their_bounds():
+    buffers = Buffers(keep=3 << 20, largest=1 << 20)
+    first = buffers.take(333_259)
+    assert len(first) >= 333_259
+    buffers.give(first)
+    assert buffers.take(300_000) is first  # the kept one serves a body that fits
+    held = [buffers.take(900_000) for _ in range(5)]
+    for buffer in held:
+        buffers.give(buffer)
+    assert sum(map(len, buffers._free)) <= 3 << 20
+    huge = buffers.take(5 << 20)
+    assert len(huge) == 5 << 20
+    buffers.give(huge)
+    assert all(b is not huge for b in buffers._free)
