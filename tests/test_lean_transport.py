@@ -357,7 +357,9 @@ async def test_page_fetches_send_the_bytes_httpx_would_send():
             await _calls(c)
             assert (c._transport is transport) == (transport is not None)
         port = url.rsplit(":", 1)[1].encode()
-        sent.append([h.replace(b":" + port, b":PORT") + b for h, b in zip(server.heads, server.bodies)])
+        sent.append(
+            [h.replace(b":" + port, b":PORT") + b for h, b in zip(server.heads, server.bodies, strict=True)]
+        )
     assert sent[0] == sent[1] and len(sent[0]) == 5
 
 
