@@ -5,6 +5,9 @@ h11's receive buffer, anyio's stream and a cancel scope per read); here ~1.5 ms,
 httpx stays the client: this is an ``httpx.AsyncBaseTransport`` returning a streaming ``httpx.Response``, so httpx
 still decodes gzip and every caller sees httpx's errors (``ConnectError``, ``ReadTimeout``, ``RemoteProtocolError``).
 
+The client's own requests use ``fetch``, the same exchange without the ``httpx.Request`` and ``httpx.Response``
+objects (the client writes the fields httpx would and gives a coded body to httpx to decode).
+
 It serves a request only where it is safe: on asyncio, for ``http``/``https`` URLs, with a body already in memory.
 Anything else (trio, a streaming upload) goes to ``fallback``, the ``ShardedTransport`` it replaces. The client
 uses it only when no ``transport=`` is given and ``lean_transport`` is left on; there is no proxy or HTTP/2 to
