@@ -19,7 +19,6 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import tzinfo
 from functools import cached_property
-from json import dumps as json_dumps
 from typing import TYPE_CHECKING, Any
 
 import anyio
@@ -161,11 +160,8 @@ class AsyncClient:
         self._request_headers = httpx.Headers(self._http.headers)
         self._request_headers.update(self._headers)
         self._extensions = {"timeout": timeout.as_dict()}
-        self._timeouts = self._extensions["timeout"]
         self._urls: dict[str, httpx.URL] = {}
         self._joined: dict[str, str] = {}  # path -> URL, checked once (BaseURL.join)
-        self._lean = self._transport if isinstance(self._transport, LeanTransport) else None
-        self._raw_headers = self._request_headers.raw
 
     # -- configuration -------------------------------------------------------------------------------------------
 
@@ -452,11 +448,6 @@ class AsyncClient:
             target = httpx.URL(url)
             if len(self._urls) < _KEEP_URLS:
                 self._urls[url] = target
-        if self._lean is not None:
-            answer = await self._lean_exchange(method, target, path, params, json)
-            if answer is not None:
-                _log_exchange(method, path, answer[0], started)
-                return answer
         request = httpx.Request(
             method,
             target,
@@ -479,44 +470,6 @@ class AsyncClient:
             await response.aclose()
         _log_exchange(method, path, response.status_code, started)
         return response.status_code, response.headers, content
-
-    async def _lean_exchange(
-        self, method: str, target: httpx.URL, path: str, params: dict[str, Any] | None, json: Any
-    ) -> tuple[int, httpx.Headers, bytes | None] | None:
-        """``_exchange`` on the lean transport without an ``httpx.Request`` or ``Response`` (``LeanTransport.fetch``):
-        the same header fields, URL and JSON text as httpx would send, and a coded body decoded by httpx."""
-        assert self._lean is not None
-        if params is not None:
-            target = target.copy_merge_params(params)
-        # The fields in httpx.Request's order: Host (and a bodiless POST's Content-Length: 0) first, then the
-        # client's, then the JSON body's.
-        content = b""
-        if json is not None:
-            content = _json_text(json)
-            fields = [(b"Host", target.netloc), *self._raw_headers]
-            fields += ((b"Content-Length", b"%d" % len(content)), (b"Content-Type", b"application/json"))
-        elif method in ("POST", "PUT", "PATCH"):
-            fields = [(b"Host", target.netloc), (b"Content-Length", b"0"), *self._raw_headers]
-        else:
-            fields = [(b"Host", target.netloc), *self._raw_headers]
-
-        def request() -> httpx.Request:  # only for an error's .request
-            return httpx.Request(method, target, headers=fields, content=content, extensions=self._extensions)
-
-        answer = await self._lean.fetch(method, target, fields, content, self._timeouts, request)
-        if answer is None:
-            return None
-        status, raw, body = answer
-        headers = httpx.Headers(raw)
-        decoded: bytes | None = body
-        if body and "content-encoding" in headers:
-            # httpx decodes it, as it decodes any response (gzip, deflate, and whatever else it supports).
-            try:
-                decoded = httpx.Response(status, headers=headers, content=body).content
-            except httpx.DecodingError as exc:
-                _undecodable(method, path, exc)
-                decoded = None
-        return status, headers, decoded
 
     # -- endpoints every workspace has ----------------------------------------------------------------------------
 
@@ -657,11 +610,6 @@ def _log_exchange(method: str, path: str, status: int, started: float | None) ->
 
 def _undecodable(method: str, path: str, exc: Exception) -> None:
     logger.debug("%s %s: undecodable body (%s)", method, path, exc)
-
-
-def _json_text(value: Any) -> bytes:
-    """A JSON body as httpx writes it (compact, UTF-8, no NaN)."""
-    return json_dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
 
 
 def _clean_params(params: Mapping[str, Any] | None) -> dict[str, Any] | None:

@@ -5,9 +5,6 @@ h11's receive buffer, anyio's stream and a cancel scope per read); here ~1.5 ms,
 httpx stays the client: this is an ``httpx.AsyncBaseTransport`` returning a streaming ``httpx.Response``, so httpx
 still decodes gzip and every caller sees httpx's errors (``ConnectError``, ``ReadTimeout``, ``RemoteProtocolError``).
 
-The client's own requests use ``fetch``, the same exchange without the ``httpx.Request`` and ``httpx.Response``
-objects (the client writes the fields httpx would and gives a coded body to httpx to decode).
-
 It serves a request only where it is safe: on asyncio, for ``http``/``https`` URLs, with a body already in memory.
 Anything else (trio, a streaming upload) goes to ``fallback``, the ``ShardedTransport`` it replaces. The client
 uses it only when no ``transport=`` is given and ``lean_transport`` is left on; there is no proxy or HTTP/2 to
@@ -24,7 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import ssl
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Mapping
 from typing import TypeVar
 
 import httpx
@@ -96,48 +93,6 @@ class LeanTransport(httpx.AsyncBaseTransport):
             extensions={"http_version": parsed.http_version, "reason_phrase": parsed.reason},
         )
 
-    async def fetch(
-        self,
-        method: str,
-        url: httpx.URL,
-        headers: list[tuple[bytes, bytes]],
-        content: bytes,
-        timeout: Mapping[str, float | None],
-        request: Callable[[], httpx.Request],
-    ) -> tuple[int, list[tuple[bytes, bytes]], bytes] | None:
-        """One whole exchange without an ``httpx.Request`` or ``httpx.Response``: the status, the header fields
-        and the body as received (still content-coded), its connection settled. ``headers``: every field to send
-        (the caller's, as httpx would have prepared them). ``None`` where ``handle_async_request`` would use its
-        fallback. Errors are httpx's, with the request ``request()`` builds attached (only when one is raised).
-
-        Why: the client's page fetches need neither object, and building them (the request's headers merged and
-        its JSON encoded by httpx, the response's stream, decoder and header lookups) was a fifth of this
-        transport's CPU a page."""
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            return None
-        if url.raw_scheme not in _PORTS or self._loop not in (None, loop):
-            return None
-        try:
-            try:
-                head = request_head(method.encode("ascii"), url.raw_path, headers)
-            except MessageError as exc:
-                raise httpx.LocalProtocolError(str(exc)) from None
-            verb = method.encode("ascii")
-            parsed, stream = await self._open(loop, url, verb, head + content if content else head, timeout)
-            try:
-                body = b"".join([piece async for piece in stream])
-            finally:
-                await stream.aclose()
-        except httpx.RequestError as exc:
-            try:
-                _ = exc.request  # unset: httpx raises RuntimeError
-            except RuntimeError:
-                exc.request = request()
-            raise
-        return parsed.status, parsed.headers, body
-
     async def _open(
         self,
         loop: asyncio.AbstractEventLoop,
@@ -145,7 +100,7 @@ class LeanTransport(httpx.AsyncBaseTransport):
         method: bytes,
         data: bytes,
         timeout: Mapping[str, float | None],
-        request: httpx.Request | None = None,
+        request: httpx.Request,
     ) -> tuple[Head, _Body]:
         """Send ``data`` (a request's head and body) on a connection to ``url``'s origin and read the answer's head;
         its body is the returned stream's, which holds the connection and the slot until closed."""

@@ -348,8 +348,8 @@ async def _calls(c: ik.AsyncClient) -> None:
     await c.request_raw("PUT", "/contacts/1", json={"name": None, "n": [1, 2.5, True]})
 
 
-async def test_page_fetches_send_the_bytes_httpx_would_send():
-    # The lean client writes its heads and JSON bodies itself (no httpx.Request); httpx's path is the reference.
+async def test_the_lean_transport_sends_the_bytes_httpx_would_send():
+    # The lean transport writes each request's head itself (from the httpx.Request); httpx's own path is the reference.
     sent: list[list[bytes]] = []
     for transport in (None, _Through(LeanTransport(4))):
         server = Peer(always(ok()))
@@ -378,7 +378,7 @@ async def test_bodies_of_every_size_one_after_another_arrive_whole():
     assert sorted(got[len(bodies) :]) == sorted(bodies * 2)
 
 
-async def test_a_failed_page_fetch_is_httpx_error_with_its_request():
+async def test_a_failed_request_is_httpx_error_with_its_request():
     server = await asyncio.start_server(lambda r, w: None, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
     server.close()
