@@ -43,7 +43,7 @@ def test_quick_benchmark_runs_and_checks_correctness(tmp_path: Path) -> None:
     assert "| 1,000 (1,000 rows) |" in table
     # row cpu: the figure is there for both formats (its value is a timing: never asserted)
     (cpu,) = [row for row in json.loads(report.read_text()) if row["name"].startswith("cpu.")]
-    assert set(cpu["cpu_s_per_100k"]) == {"csv", "parquet"}
+    assert set(cpu["cpu_s_per_100k"]) == {"csv", "parquet"} and cpu["reference_cpu_s"] > 0
     # row 4: both contenders timed as run and with gc.collect() before each call, full GC passes counted
     (frames,) = [row for row in json.loads(report.read_text()) if row["name"].startswith("4. ")]
     for mode in ("as_run", "clean"):
