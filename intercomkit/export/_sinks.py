@@ -347,9 +347,8 @@ def expand_custom(
         for name, key in wanted:
             kind = custom[key]
             values = _columns.clean(kind, [a.get(key) if a else None for a in attrs])
-            if (
-                kind == _columns.TIMESTAMP
-            ):  # unix seconds (a "date" data attribute), not the type's microseconds
+            if kind == _columns.TIMESTAMP:
+                # Unix seconds (a "date" data attribute), not the column type's microseconds.
                 column = pa.array(values, type=pa.timestamp("s", tz="UTC")).cast(_frames.ARROW_TYPES[kind])
             else:
                 column = pa.array(values, type=_frames.ARROW_TYPES[kind])
