@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import pyarrow as pa
@@ -30,6 +29,7 @@ from .._columns import BOOL, CONTACTS, LIST, MAX_TIMESTAMP, SCHEMAS, STRING, TIM
 from .._frames import ARROW_TYPES
 from .._protocol.pages import items_at
 from .._protocol.responses import decipher
+from ._rows import PageRows
 from ._sinks import CUSTOM, _decode, items_table
 
 try:  # the ``fast`` extra: a typed decoder, ~2.5x cheaper than pyarrow's JSON reader on a contacts page
@@ -38,24 +38,6 @@ except ImportError:  # pragma: no cover - depends on the environment
     read_typed = None
 
 __all__ = ["PageRows", "dict_reader", "read_page"]
-
-
-@dataclass
-class PageRows:
-    """A decoded page: ``body`` without its records (for the cursor and the counts) and one entry per record with
-    an id, in order: ``ids``, ``created`` / ``updated`` (raw values), ``custom`` (the raw custom attributes),
-    ``passes`` (the post-filter's verdict, None without one) and ``table`` (the part's rows); ``attrs``: the fast
-    path's ``custom``, decoded from exactly the part's ``__custom__`` texts, so CSV lines need not decode them again
-    (None from the dict path, whose raw values the texts only approximate)."""
-
-    body: dict[str, Any]
-    ids: list[str]
-    created: list[Any]
-    updated: list[Any]
-    custom: list[Any]
-    passes: list[bool] | None
-    table: pa.Table
-    attrs: list[Any] | None = None
 
 
 def read_page(
@@ -134,19 +116,7 @@ def _utf8(raw: bytes) -> bool:
 def _typed(raw: bytes, columns: Sequence[str]) -> PageRows | None:
     if not _utf8(raw):
         return None
-    got = read_typed(raw, columns)  # type: ignore[misc]
-    if got is None:
-        return None
-    return PageRows(
-        body=got.body,
-        ids=got.ids,
-        created=got.created,
-        updated=got.updated,
-        custom=got.attrs,
-        passes=None,
-        table=got.table,
-        attrs=got.attrs,
-    )
+    return read_typed(raw, columns)  # type: ignore[misc]
 
 
 _REF = pa.struct(

@@ -686,7 +686,7 @@ class SearchRun(Run):
 def _reads_without_gil(read: Callable[..., PageRows]) -> bool:
     """The page reader parses with the GIL released: contacts through pyarrow's JSON reader (``_page`` without
     msgspec). Any other reader (msgspec's, the dict readers of conversations and tickets) holds it throughout."""
-    return read is _page.read_page and getattr(_page, "read_typed", None) is None
+    return read is _page.read_page and _page.read_typed is None
 
 
 def _keep(

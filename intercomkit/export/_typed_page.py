@@ -17,7 +17,6 @@ from __future__ import annotations
 import itertools
 import operator
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import msgspec
@@ -25,6 +24,7 @@ import pyarrow as pa
 
 from .._columns import BOOL, CONTACTS, MAX_TIMESTAMP, STRING, TIMESTAMP
 from .._frames import ARROW_TYPES
+from ._rows import PageRows
 from ._sinks import CUSTOM, _load
 
 __all__ = ["read_typed"]
@@ -51,6 +51,10 @@ def _record_type() -> tuple[type, list[tuple[str, str, str | None, str | None]]]
         if column.summary is not None:
             fields[head] = (head, _Group | None, None)  # type: ignore[operator]
             plan.append((column.name, column.kind, head, column.summary))
+        elif head == "id":
+            # Required and never null: the dict path leaves a record without an id out, so such a page is its.
+            fields[head] = (head, str)  # type: ignore[assignment]
+            plan.append((column.name, column.kind, None, None))
         elif not rest:
             fields[head] = (head, _PY[column.kind] | None, None)
             plan.append((column.name, column.kind, None, None))
@@ -62,7 +66,7 @@ def _record_type() -> tuple[type, list[tuple[str, str, str | None, str | None]]]
         struct = msgspec.defstruct(f"_{head.title()}", children, gc=False)
         fields[head] = (head, struct | None, None)
     fields["custom_attributes"] = ("custom_attributes", msgspec.Raw, _NULL)
-    return msgspec.defstruct("_Contact", list(fields.values()), gc=False), plan
+    return msgspec.defstruct("_Contact", list(fields.values()), gc=False, kw_only=True), plan
 
 
 _Contact, _PLAN = _record_type()
@@ -96,27 +100,13 @@ for _name, _kind, _head, _part in _PLAN:
 _STAMP_S = pa.timestamp("s", tz="UTC")
 
 
-@dataclass
-class Typed:
-    """What ``_page.PageRows`` takes from a typed page (``attrs``: each record's custom attributes, decoded)."""
-
-    body: dict[str, Any]
-    ids: list[str]
-    created: list[int | None]
-    updated: list[int | None]
-    table: pa.Table
-    attrs: list[Any]
-
-
-def read_typed(raw: bytes, columns: Sequence[str]) -> Typed | None:
+def read_typed(raw: bytes, columns: Sequence[str]) -> PageRows | None:
     """``raw`` read into the part's columns, or None when the dict path must read it (see the module)."""
     try:
         page = _DECODER.decode(raw)
     except (msgspec.DecodeError, msgspec.ValidationError):
         return None
     records = page.data
-    if any(r.id is None for r in records):
-        return None  # the dict path leaves such records out
     try:
         built = _columns(records)
         custom = _custom(records)
@@ -131,11 +121,13 @@ def read_typed(raw: bytes, columns: Sequence[str]) -> Typed | None:
     cursor = pages.next.starting_after if pages is not None and pages.next is not None else None
     if cursor is not None:
         body["pages"] = {"next": {"starting_after": cursor}}
-    return Typed(
+    return PageRows(
         body=body,
         ids=[r.id for r in records],
         created=[r.created_at for r in records],
         updated=[r.updated_at for r in records],
+        custom=attrs,
+        passes=None,
         table=table,
         attrs=attrs,
     )
