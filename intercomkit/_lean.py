@@ -168,7 +168,7 @@ class _Body(httpx.AsyncByteStream):
         conn: Wire,
         frame: Framing,
         read_timeout: float | None,
-        request: httpx.Request | None,
+        request: httpx.Request,
     ) -> None:
         self._owner: LeanTransport | None = owner
         self._origin, self._conn, self._frame = origin, conn, frame
@@ -222,7 +222,7 @@ class _Body(httpx.AsyncByteStream):
         owner._done(self._origin, conn)
 
 
-async def _acquire(slots: asyncio.Semaphore, timeout: float | None, request: httpx.Request | None) -> None:
+async def _acquire(slots: asyncio.Semaphore, timeout: float | None, request: httpx.Request) -> None:
     if not slots.locked():
         await slots.acquire()
         return
@@ -238,7 +238,7 @@ async def _connect(
     context: ssl.SSLContext | None,
     buffers: Buffers,
     timeout: float | None,
-    request: httpx.Request | None,
+    request: httpx.Request,
 ) -> Wire:
     scheme, host, port = origin
     name = host.decode("ascii")
@@ -262,7 +262,7 @@ async def _send(conn: Wire, data: bytes, timeout: float | None) -> None:
 
 
 async def _read_head(
-    conn: Wire, method: bytes, timeout: float | None, request: httpx.Request | None
+    conn: Wire, method: bytes, timeout: float | None, request: httpx.Request
 ) -> tuple[Head, Framing]:
     while True:
         try:
@@ -278,7 +278,7 @@ async def _read_head(
 
 
 async def _io(
-    awaitable: Awaitable[T], request: httpx.Request | None, *, write: bool = False, head: bool = False
+    awaitable: Awaitable[T], request: httpx.Request, *, write: bool = False, head: bool = False
 ) -> T:
     """Await one read or write of a ``Wire``, with its errors as httpx's (h11's messages where it has one)."""
     try:

@@ -209,12 +209,17 @@ async def test_a_read_timeout_is_a_named_error():
             await c.request_raw("GET", "/contacts")
 
 
-async def test_a_refused_connection_is_a_named_error_naming_the_host():
+async def _refusing_url() -> str:
+    """The URL of a local port that was just listening and no longer is: a connection there is refused."""
     server = await asyncio.start_server(lambda r, w: None, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
     server.close()
     await server.wait_closed()
-    async with client(f"http://127.0.0.1:{port}", max_retries=0) as c:
+    return f"http://127.0.0.1:{port}"
+
+
+async def test_a_refused_connection_is_a_named_error_naming_the_host():
+    async with client(await _refusing_url(), max_retries=0) as c:
         with pytest.raises(ik.errors.TransportError, match="ConnectError") as info:
             await c.request_raw("GET", "/contacts")
     assert "127.0.0.1" in str(info.value) and "secret-token-lean" not in str(info.value)
@@ -379,11 +384,7 @@ async def test_bodies_of_every_size_one_after_another_arrive_whole():
 
 
 async def test_a_failed_request_is_httpx_error_with_its_request():
-    server = await asyncio.start_server(lambda r, w: None, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    server.close()
-    await server.wait_closed()
-    async with client(f"http://127.0.0.1:{port}", max_retries=0) as c:
+    async with client(await _refusing_url(), max_retries=0) as c:
         with pytest.raises(ik.errors.TransportError) as info:
             await c.request_raw("POST", "/contacts/search", json={"query": {}})
     cause = info.value.__cause__
