@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ADMIN_COLUMNS",
     "ARROW_TYPES",
+    "arrow_array",
     "COMPANY_COLUMNS",
     "CONTACT_COLUMNS",
     "admins_frame",
@@ -71,6 +72,14 @@ ARROW_TYPES: dict[str, pa.DataType] = {
     FLOAT: pa.float64(),
     LIST: pa.list_(pa.string()),
 }
+
+
+def arrow_array(kind: str, values: list[Any]) -> pa.Array:
+    """Cleaned values (``_columns.clean``) of a column of ``kind`` as Arrow. A timestamp's values are unix seconds,
+    the column type counts microseconds: the cast multiplies in C (years below 10000, so the product fits int64)."""
+    if kind == TIMESTAMP:
+        return pa.array(values, type=pa.timestamp("s", tz="UTC")).cast(ARROW_TYPES[TIMESTAMP])
+    return pa.array(values, type=ARROW_TYPES[kind])
 
 
 def _dtypes(schema: Schema) -> dict[str, str]:
@@ -141,11 +150,10 @@ def _to_table(columns: Columns) -> pa.Table:
     arrays: dict[str, Any] = {}
     stamps = [name for name, (kind, _) in columns.items() if kind == TIMESTAMP]
     if stamps:
-        # seconds → microseconds in C (cleaned values are < year 10000, so the product fits int64): one cast for
-        # all timestamp columns, sliced back apart, as a cast's fixed cost dwarfs a page's worth of values.
+        # One array for all timestamp columns, sliced back apart, as a cast's fixed cost dwarfs a page's values.
         n = len(columns[stamps[0]][1])
         flat = [v for name in stamps for v in columns[name][1]]
-        cast = pa.array(flat, type=pa.timestamp("s", tz="UTC")).cast(ARROW_TYPES[TIMESTAMP])
+        cast = arrow_array(TIMESTAMP, flat)
         for i, name in enumerate(stamps):
             arrays[name] = cast.slice(i * n, n)
     fields = []
@@ -157,7 +165,7 @@ def _to_table(columns: Columns) -> pa.Table:
             flat = pa.array(values.values, type=pa.string())
             arrays[name] = pa.ListArray.from_arrays(pa.array(values.offsets, pa.int32()), flat, mask=invalid)
         else:
-            arrays[name] = pa.array(values, type=ARROW_TYPES[kind])
+            arrays[name] = arrow_array(kind, values)
         fields.append(pa.field(name, ARROW_TYPES[kind]))
     return pa.Table.from_arrays([arrays[f.name] for f in fields], schema=pa.schema(fields))
 

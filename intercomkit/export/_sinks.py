@@ -313,7 +313,7 @@ def dedupe_newest(table: pa.Table) -> pa.Table:
     return table.take(sorted(best.values()))
 
 
-def _load(text: str) -> Any:
+def _load(text: str | bytes) -> Any:
     try:
         return _decode(text)
     except ValueError:  # what orjson refuses (e.g. integers past 64 bits) the stdlib reads
@@ -347,12 +347,8 @@ def expand_custom(
         for name, key in wanted:
             kind = custom[key]
             values = _columns.clean(kind, [a.get(key) if a else None for a in attrs])
-            if kind == _columns.TIMESTAMP:
-                # Unix seconds (a "date" data attribute), not the column type's microseconds.
-                column = pa.array(values, type=pa.timestamp("s", tz="UTC")).cast(_frames.ARROW_TYPES[kind])
-            else:
-                column = pa.array(values, type=_frames.ARROW_TYPES[kind])
-            table = table.append_column(name, column)
+            # A "date" data attribute holds unix seconds, as every timestamp column does.
+            table = table.append_column(name, _frames.arrow_array(kind, values))
     present = set(table.column_names)
     arrays = []
     for name in columns:

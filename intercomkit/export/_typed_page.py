@@ -23,7 +23,7 @@ import msgspec
 import pyarrow as pa
 
 from .._columns import BOOL, CONTACTS, MAX_TIMESTAMP, STRING, TIMESTAMP
-from .._frames import ARROW_TYPES
+from .._frames import arrow_array
 from ._rows import PageRows
 from ._sinks import CUSTOM, _load
 
@@ -97,7 +97,6 @@ for _name, _kind, _head, _part in _PLAN:
         _GETTERS.setdefault(_kind, []).append(
             operator.attrgetter(_name) if _head is None else _child(_head, _part)  # type: ignore[arg-type]
         )
-_STAMP_S = pa.timestamp("s", tz="UTC")
 
 
 def read_typed(raw: bytes, columns: Sequence[str]) -> PageRows | None:
@@ -143,9 +142,7 @@ def _columns(records: list[Any]) -> dict[str, pa.Array]:
         flat = list(itertools.chain.from_iterable(map(get, records) for get in getters))
         if kind == TIMESTAMP:
             flat = [v if v is not None and 0 < v < MAX_TIMESTAMP else None for v in flat]
-            array = pa.array(flat, type=_STAMP_S).cast(ARROW_TYPES[TIMESTAMP])
-        else:
-            array = pa.array(flat, type=ARROW_TYPES[kind])
+        array = arrow_array(kind, flat)
         for k, name in enumerate(_BY_KIND[kind]):
             out[name] = array.slice(k * n, n)
     out.update(_groups(records))
