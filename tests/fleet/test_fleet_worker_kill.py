@@ -19,7 +19,11 @@ pytestmark = [pytest.mark.slow, pytest.mark.skipif(sys.platform == "win32", reas
 
 
 def test_a_worker_killed_mid_task_leaves_every_contact_exactly_once(tmp_path, monkeypatch):
-    sandboxes = Sandbox.fleet(2, contacts=900, companies=5, token=TOKEN, rate_limit=RateLimitConfig(30, 1.0))
+    # Slow enough that a workspace's windows commit over a second or more: with 900 contacts and no latency its
+    # windows committed within 0.1 s of each other, and a kill that landed after the last one left nothing to resume.
+    sandboxes = Sandbox.fleet(
+        2, contacts=3000, companies=5, token=TOKEN, rate_limit=RateLimitConfig(10, 1.0), latency=0.05
+    )
     url, stop = serve_in_thread(sandboxes)
     for k in (1, 2):
         monkeypatch.setenv(f"FLEET_TOKEN_{k}", f"{TOKEN}-{k}")  # before the workers start: they inherit it
