@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pyarrow.parquet as pq
 import pytest
 
@@ -25,3 +28,15 @@ def part_ids(path) -> list[str]:
 
 def rows(n: int = len(SIZES)) -> list[dict[str, str]]:
     return [{"name": f"ws{k}", "token_env": f"FLEET_TOKEN_{k}"} for k in range(1, n + 1)]
+
+
+def committed_windows(out) -> dict[str, int]:
+    """Per workspace, the contacts windows its checkpoint records. Not its part files: a part is renamed into place
+    just before its manifest names it, and a kill in between leaves nothing a rerun resumes."""
+    counts: dict[str, int] = {}
+    for manifest in Path(out, "_state").glob("ws*/contacts.parquet.partial/manifest.json"):
+        try:
+            counts[manifest.parts[-3]] = len(json.loads(manifest.read_text())["windows"])
+        except (OSError, ValueError, KeyError):
+            pass  # replaced while read
+    return counts

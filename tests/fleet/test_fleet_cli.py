@@ -13,7 +13,7 @@ import threading
 import time
 
 import pytest
-from fleet_helpers import TOKEN, exported_ids, part_ids
+from fleet_helpers import TOKEN, committed_windows, exported_ids, part_ids
 
 from intercomkit.sandbox import RateLimitConfig, Sandbox
 
@@ -109,19 +109,6 @@ def test_a_revoked_token_exits_7_naming_it_and_the_others_are_written(served, tm
     assert not (tmp_path / "out/contacts/workspace=ws2").exists()
 
 
-def _committed_windows(tmp_path) -> int:
-    """Windows the workspaces' checkpoints record. Not their part files: a part is renamed into place just before
-    its manifest names it, and a kill in between leaves nothing a rerun resumes."""
-    state = tmp_path / "out" / "_state"
-    count = 0
-    for manifest in state.glob("ws*/contacts.parquet.partial/manifest.json") if state.exists() else ():
-        try:
-            count += len(json.loads(manifest.read_text())["windows"])
-        except (OSError, ValueError, KeyError):
-            pass  # replaced while read
-    return count
-
-
 @pytest.mark.slow
 def test_the_fleet_command_killed_with_sigkill_mid_run_then_rerun_is_exact(served, tmp_path):
     url, mirror = served
@@ -134,7 +121,11 @@ def test_the_fleet_command_killed_with_sigkill_mid_run_then_rerun_is_exact(serve
     )  # fmt: skip
     try:
         deadline = time.monotonic() + 180
-        while proc.poll() is None and _committed_windows(tmp_path) < 2 and time.monotonic() < deadline:
+        while (
+            proc.poll() is None
+            and sum(committed_windows(tmp_path / "out").values()) < 2
+            and time.monotonic() < deadline
+        ):
             time.sleep(0.02)
         assert proc.poll() is None, "the run ended before it could be killed: make the sandbox slower"
         os.kill(proc.pid, signal.SIGKILL)

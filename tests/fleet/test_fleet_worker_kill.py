@@ -10,7 +10,7 @@ import threading
 import time
 
 import pytest
-from fleet_helpers import TOKEN, distributed, exported_ids, part_ids, rows
+from fleet_helpers import TOKEN, committed_windows, distributed, exported_ids, part_ids, rows
 
 import intercomkit as ik
 from intercomkit.sandbox import RateLimitConfig, Sandbox, serve_in_thread
@@ -45,7 +45,7 @@ def test_a_worker_killed_mid_task_leaves_every_contact_exactly_once(tmp_path, mo
         while victim is None and time.monotonic() < deadline and runner.is_alive():
             # Kill the worker running a workspace that has committed a window, so its rerun must resume rows
             # (killing the other workspace's worker before its first commit would prove nothing about resume).
-            committed = {p.parts[-3] for p in (out / "_state").glob("ws*/contacts.parquet.partial/*.arrow")}
+            committed = {ws for ws, windows in committed_windows(out).items() if windows}
             for addr, keys in client.processing().items():
                 names = {key[0] if isinstance(key, tuple) else str(key) for key in keys}
                 if any(name.endswith(f"workspace={ws}") for name in names for ws in committed):
