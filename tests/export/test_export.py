@@ -77,7 +77,7 @@ async def test_parquet_and_csv_gz_read_back(tmp_path):
     frame = read_contacts_csv(tmp_path / "c.csv.gz")
     assert list(frame.columns) == ["id", "email", "created_at"] and len(frame) == 700
     duckdb = pytest.importorskip("duckdb")
-    assert duckdb.sql(f"select count(distinct id) from '{tmp_path / 'c.parquet'}'").fetchone()[0] == 700
+    assert duckdb.sql(f"select count(distinct id) from '{tmp_path / 'c.parquet'}'").fetchall() == [(700,)]
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
