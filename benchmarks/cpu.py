@@ -56,6 +56,8 @@ def cpu_child(fmt: str, url: str, out: str, n: int) -> None:
         "imports": before.user + before.system - start.user - start.system,
         "rows": result.rows,
         "requests": result.requests,
+        # The host's state right after this run, in this process: a run compares only with one at the same reference.
+        "reference": reference_cpu(3),
     }
     print(json.dumps(figures))
 
@@ -108,12 +110,13 @@ def per_100k(figures: dict[str, Any], n: int) -> float:
     return (figures["user"] + figures["sys"]) * 100_000 / n
 
 
-def reference_cpu() -> float:
-    """CPU seconds of a fixed pure-Python workload (best of 5), printed beside the row: this 2-vCPU guest has run
-    the same export at 5.3 s and at 10.6 s of CPU an hour apart, load below 1 both times, so a figure is only
-    comparable to another taken at the same reference."""
+def reference_cpu(repeats: int = 5) -> float:
+    """CPU seconds of a fixed pure-Python workload (best of ``repeats``), printed beside the row: this 2-vCPU guest
+    has run the same export at 5.3 s and at 10.6 s of CPU an hour apart, load below 1 both times, and its reference
+    has moved from 0.17 to 0.31 s within a minute, so a figure is only comparable to another taken at the same
+    reference."""
     best = float("inf")
-    for _ in range(5):
+    for _ in range(repeats):
         start = time.process_time()
         total = 0
         for i in range(3_000_000):
@@ -138,7 +141,9 @@ def row_cpu(n: int, latency_ms: float, runs: int, tmp: str, row_cls: Any, gzip: 
         user = statistics.median(f["user"] * 100_000 / n for f in runs_)
         system = statistics.median(f["sys"] * 100_000 / n for f in runs_)
         wall = statistics.median(f["wall"] for f in runs_)
-        spread = f"; runs {' / '.join(f'{c:.2f}' for c in cpu)}" if len(cpu) > 1 else ""
+        spread = "; runs " + " / ".join(
+            f"{c:.2f} (ref {f['reference']:.3f})" for c, f in zip(cpu, runs_, strict=True)
+        )
         cells.append(
             f"{fmt}: **{medians[fmt]:.2f} s** ({user:.2f} user + {system:.2f} sys{spread}), wall {wall:.1f} s"
         )
@@ -150,9 +155,11 @@ def row_cpu(n: int, latency_ms: float, runs: int, tmp: str, row_cls: Any, gzip: 
         for fmt, runs_ in got.items()
     }
     row.figures["reference_cpu_s"] = round(reference, 3)
+    after = [f["reference"] for runs_ in got.values() for f in runs_]
     row.notes.append(
-        f"row cpu: the host's reference loop (3,000,000 Python multiply-adds, best of 5) took {reference:.3f} CPU s "
-        "before the runs: compare figures taken at the same reference"
+        f"row cpu: the host's reference loop (3,000,000 Python multiply-adds) took {reference:.3f} CPU s before the "
+        f"runs (best of 5) and {min(after):.3f}–{max(after):.3f} s right after each (best of 3, in the exporting "
+        "process; `ref` beside each run): compare figures taken at the same reference"
     )
     row.notes.append(
         "row cpu: CPU is read by the exporting process itself (os.times(): user + sys of every thread) around the "

@@ -44,6 +44,7 @@ def test_quick_benchmark_runs_and_checks_correctness(tmp_path: Path) -> None:
     # row cpu: the figure is there for both formats (its value is a timing: never asserted)
     (cpu,) = [row for row in json.loads(report.read_text()) if row["name"].startswith("cpu.")]
     assert set(cpu["cpu_s_per_100k"]) == {"csv", "parquet"} and cpu["reference_cpu_s"] > 0
+    assert all(run["reference"] > 0 for runs in cpu["cpu_runs"].values() for run in runs)
     # row 4: both contenders timed as run and with gc.collect() before each call, full GC passes counted
     (frames,) = [row for row in json.loads(report.read_text()) if row["name"].startswith("4. ")]
     for mode in ("as_run", "clean"):
