@@ -701,8 +701,20 @@ def _keep(
     (an int creation time outside ``owned``), how many were created ``late`` (after ``frozen``), the largest int
     ``updated`` among the kept, 0 when none is above 0). ``passes``: the post filter's verdicts (None: all pass)."""
     if passes is None and len(fresh) == len(created) and _all_owned(created, owned, frozen):
-        # The usual page: every row kept, decided by two C loops instead of the rules per row below.
+        # The usual page: every row kept, decided by two C loops instead of the rules per row.
         return fresh, 0, 0, _top_int(updated)
+    return _keep_by_rule(fresh, created, updated, passes, owned, frozen)
+
+
+def _keep_by_rule(
+    fresh: Sequence[int],
+    created: list[Any],
+    updated: list[Any],
+    passes: list[bool] | None,
+    owned: tuple[int, int] | None,
+    frozen: float,
+) -> tuple[list[int], int, int, int]:
+    """``_keep``'s answer from the rules one row at a time: any page, the usual one included."""
     keep: list[int] = []
     edge = late = top = 0
     for k in fresh:
@@ -720,7 +732,7 @@ def _keep(
 
 
 def _all_owned(created: list[Any], owned: tuple[int, int] | None, frozen: float) -> bool:
-    """Every row of a page is the window's own and created before the run (see the per-row rules in _walk_once):
+    """Every row of a page is the window's own and created before the run (see the per-row rules in _keep_by_rule):
     the page's creation times are all ints between its bounds and none is past ``frozen``."""
     try:
         low, high = min(created), max(created)

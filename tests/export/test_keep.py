@@ -8,25 +8,9 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from intercomkit.export._runner import _keep
+from intercomkit.export._runner import _keep, _keep_by_rule
 
 LOW, HIGH, FROZEN = 1_600_000_000, 1_600_000_020, 1_600_000_015  # a window, its end, the run's start
-
-
-def _by_rule(fresh, created, updated, passes, owned, frozen) -> tuple[list[int], int, int, int]:
-    """The rules one row at a time, as the walk applied them before the shortcut."""
-    keep, edge, late, top = [], 0, 0, 0
-    for k in fresh:
-        made = created[k]
-        if owned is not None and isinstance(made, int) and not owned[0] <= made < owned[1]:
-            edge += 1
-        elif isinstance(made, int | float) and made > frozen:
-            late += 1
-        elif passes is None or passes[k]:
-            keep.append(k)
-            if isinstance(updated[k], int) and updated[k] > top:
-                top = updated[k]
-    return keep, edge, late, top
 
 
 TIMES = st.one_of(
@@ -60,4 +44,4 @@ def pages(draw: Any) -> tuple[Any, ...]:
 @given(pages())
 def test_the_usual_page_shortcut_keeps_what_the_rules_keep(page):
     keep, edge, late, top = _keep(*page)
-    assert (list(keep), edge, late, top) == _by_rule(*page)
+    assert (list(keep), edge, late, top) == _keep_by_rule(*page)
